@@ -1,0 +1,47 @@
+//! The CLI's error type and exit codes.
+
+use std::fmt;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the command ran and found problems (findings, drift, denied checks).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad usage or bad input (unknown action, unreadable file, invalid document).
+pub const EXIT_INPUT: u8 = 2;
+
+/// An error a subcommand reports to the user: what went wrong, how to fix it, and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// One line saying what is wrong and where.
+    pub message: String,
+    /// Optional hint on how to fix it.
+    pub help: Option<String>,
+    /// The process exit code.
+    pub code: u8,
+}
+
+impl CliError {
+    /// An input or usage error (exit code 2).
+    pub fn input(message: impl Into<String>) -> Self {
+        Self { message: message.into(), help: None, code: EXIT_INPUT }
+    }
+
+    /// Adds a help line.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CliError {}

@@ -1,0 +1,51 @@
+//! The leastpriv command line: argument parsing, dispatch to `leastpriv-core`, exit codes.
+//!
+//! Every subcommand lives in its own module with an `Args` struct (clap derive) and a
+//! `run(args) -> Result<ExitCode, CliError>` function. Output goes to stdout, errors to stderr.
+
+mod error;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use error::{CliError, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
+
+/// leastpriv: least-privilege IAM roles for Rust AWS Lambda functions, derived from the code.
+#[derive(Debug, Parser)]
+#[command(name = "leastpriv", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+/// Parses `args` (including the program name), runs the subcommand and returns the exit code.
+///
+/// Exit codes: 0 success, 1 findings or drift, 2 usage or input error.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_INPUT } else { EXIT_OK };
+            // clap formats its own help, version and usage errors.
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result: Result<ExitCode, CliError> = match cli.command {};
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(err.code)
+        }
+    }
+}

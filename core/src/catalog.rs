@@ -1,0 +1,1 @@
+//! The offline IAM catalog: services, actions, resource types, condition keys and SDK operations.
