@@ -45,3 +45,11 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// Converts a catalog look-up error into a one-line input error naming the closest real names.
+pub fn catalog_error(err: leastpriv_core::catalog::CatalogError) -> CliError {
+    match err.help() {
+        Some(help) => CliError::input(format!("{err}; {help}")),
+        None => CliError::input(err.to_string()),
+    }
+}

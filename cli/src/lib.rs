@@ -3,7 +3,10 @@
 //! Every subcommand lives in its own module with an `Args` struct (clap derive) and a
 //! `run(args) -> Result<ExitCode, CliError>` function. Output goes to stdout, errors to stderr.
 
+mod catalog;
 mod error;
+mod explain;
+mod output;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -21,7 +24,12 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Explain an IAM action, or the actions an aws-sdk-rust call needs.
+    Explain(explain::Args),
+    /// Show the embedded IAM catalog's data date, counts and sources.
+    Catalog(catalog::Args),
+}
 
 /// Parses `args` (including the program name), runs the subcommand and returns the exit code.
 ///
@@ -40,7 +48,10 @@ where
             return ExitCode::from(code);
         }
     };
-    let result: Result<ExitCode, CliError> = match cli.command {};
+    let result: Result<ExitCode, CliError> = match cli.command {
+        Command::Explain(args) => explain::run(args),
+        Command::Catalog(args) => catalog::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {
