@@ -33,7 +33,9 @@ pub struct Args {
 /// Runs `leastpriv explain`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.sdk.is_none() && !args.setters.is_empty() {
-        return Err(CliError::input("--setter describes an SDK call: use it with --sdk CRATE METHOD"));
+        return Err(CliError::input(
+            "--setter describes an SDK call: use it with --sdk CRATE METHOD",
+        ));
     }
     let catalog = Catalog::embedded().map_err(catalog_error)?;
     match (&args.sdk, &args.action) {

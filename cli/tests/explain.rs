@@ -29,7 +29,9 @@ fn explain_action_json_contract() {
         .expect("object resource type");
     assert_eq!(object["arn"], "arn:${Partition}:s3:::${BucketName}/${ObjectName}");
     assert_eq!(object["required"], false);
-    assert!(v["condition_keys"].as_array().unwrap().iter().any(|k| k == "s3:ExistingObjectTag/<key>"));
+    assert!(
+        v["condition_keys"].as_array().unwrap().iter().any(|k| k == "s3:ExistingObjectTag/<key>")
+    );
 }
 
 #[test]
