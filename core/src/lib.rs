@@ -2,3 +2,4 @@
 //! synthesis, lint, evaluation).
 
 pub mod catalog;
+pub mod policy;
