@@ -538,6 +538,7 @@ def build(roots: dict[str, Path], pins: dict) -> tuple[list[str], dict]:
             "sdk_services_without_iam_prefix": len(unknown_prefix),
             "method_names_differing_from_botocore": renamed,
         },
+        "crate_prefixes": {cname: crate["prefix"] for cname, crate in sorted(crates.items()) if crate["prefix"]},
         "exceptions": len(exceptions),
         "overrides": len(overrides),
     }

@@ -24,7 +24,8 @@ pub use model::{
     AccessLevel, ActionInfo, Implied, ImpliedKind, Mapping, ResourceTypeInfo, Rule, SdkOperation,
     Summary, When,
 };
-pub use sdk::{Resolved, RuleOutcome, SetterUse};
+pub use sdk::{ImpliedDetail, Resolved, RuleDetail, RuleOutcome, SetterUse};
+pub use suggest::{closest as suggest_closest, did_you_mean};
 
 /// The generated catalog text, embedded at compile time.
 const EMBEDDED: &str = include_str!("../data/catalog.jsonl");
@@ -73,6 +74,8 @@ struct Header {
     counts: Counts,
     exceptions: usize,
     overrides: usize,
+    /// aws-sdk-rust crate → IAM prefix, for crates whose prefix is known.
+    crate_prefixes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,6 +226,20 @@ impl Catalog {
     /// Every aws-sdk-rust crate name, sorted.
     pub fn crate_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.crates.keys().copied()
+    }
+
+    /// The IAM service prefix of an aws-sdk-rust crate (`aws-sdk-sesv2` → `ses`), without parsing it.
+    pub fn crate_prefix(&self, crate_name: &str) -> Option<&str> {
+        self.header.crate_prefixes.get(&normalise_crate(crate_name)).map(String::as_str)
+    }
+
+    /// The aws-sdk-rust crates whose actions live under an IAM prefix (`ses` → sesv2, ses).
+    pub fn crates_of_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.header
+            .crate_prefixes
+            .iter()
+            .filter(move |(_, p)| p.as_str() == prefix)
+            .map(|(c, _)| c.as_str())
     }
 
     /// The display name of a service prefix (`s3` → `Amazon S3`).

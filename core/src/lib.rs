@@ -2,4 +2,6 @@
 //! synthesis, lint, evaluation).
 
 pub mod catalog;
+pub mod declare;
+pub mod diagnostic;
 pub mod policy;

@@ -70,18 +70,7 @@ impl CatalogError {
             CatalogError::Corrupt { .. } => {
                 Some("regenerate it with `python3 scripts/gen_catalog.py` and rebuild".to_owned())
             }
-            _ => did_you_mean(self.suggestions()),
-        }
-    }
-}
-
-fn did_you_mean(suggestions: &[String]) -> Option<String> {
-    match suggestions {
-        [] => None,
-        [one] => Some(format!("did you mean `{one}`?")),
-        many => {
-            let quoted: Vec<String> = many.iter().map(|s| format!("`{s}`")).collect();
-            Some(format!("did you mean one of {}?", quoted.join(", ")))
+            _ => super::suggest::did_you_mean(self.suggestions()),
         }
     }
 }

@@ -7,7 +7,7 @@ const THRESHOLD: f64 = 0.85;
 const MAX: usize = 3;
 
 /// The candidates closest to `input`, best first (ties by name), at most three.
-pub(crate) fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
     let wanted = input.to_ascii_lowercase();
     let mut scored: Vec<(f64, &str)> = candidates
         .filter_map(|candidate| {
@@ -23,4 +23,16 @@ pub(crate) fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.into_iter().take(MAX).map(|(_, name)| name.to_owned()).collect()
+}
+
+/// "did you mean `x`?" for one suggestion, "did you mean one of `x`, `y`?" for several.
+pub fn did_you_mean(suggestions: &[String]) -> Option<String> {
+    match suggestions {
+        [] => None,
+        [one] => Some(format!("did you mean `{one}`?")),
+        many => {
+            let quoted: Vec<String> = many.iter().map(|s| format!("`{s}`")).collect();
+            Some(format!("did you mean one of {}?", quoted.join(", ")))
+        }
+    }
 }
