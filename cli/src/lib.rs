@@ -7,6 +7,8 @@ mod catalog;
 mod error;
 mod explain;
 mod output;
+mod schema;
+mod simulate;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -29,6 +31,10 @@ enum Command {
     Explain(explain::Args),
     /// Show the embedded IAM catalog's data date, counts and sources.
     Catalog(catalog::Args),
+    /// Judge a request against IAM policies (allow, explicit_deny or implicit_deny).
+    Simulate(simulate::Args),
+    /// Print the JSON Schema of a format (e.g. `policy`).
+    Schema(schema::Args),
 }
 
 /// Parses `args` (including the program name), runs the subcommand and returns the exit code.
@@ -51,6 +57,8 @@ where
     let result: Result<ExitCode, CliError> = match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Catalog(args) => catalog::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Schema(args) => schema::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod declare;
 pub mod diagnostic;
 pub mod policy;
+pub mod evaluate;

@@ -1,0 +1,37 @@
+//! `leastpriv schema`: print the JSON Schema of a leastpriv data format.
+
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, ValueEnum};
+use leastpriv_core::policy::policy_schema;
+
+use crate::error::CliError;
+use crate::output;
+
+/// The formats with a schema.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Kind {
+    /// An IAM policy document, in every form leastpriv reads.
+    Policy,
+}
+
+/// Arguments of `leastpriv schema`.
+#[derive(Debug, ClapArgs)]
+#[command(
+    about = "Print the JSON Schema of a format leastpriv reads or writes",
+    after_help = "Example:\n  leastpriv schema policy > policy.schema.json"
+)]
+pub struct Args {
+    /// Which format.
+    #[arg(value_enum, value_name = "FORMAT")]
+    kind: Kind,
+}
+
+/// Runs `leastpriv schema`.
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let schema = match args.kind {
+        Kind::Policy => policy_schema(),
+    };
+    output::json(&schema)?;
+    Ok(ExitCode::SUCCESS)
+}
