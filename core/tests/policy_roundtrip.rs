@@ -311,3 +311,14 @@ fn builders_make_the_same_policy_as_json() {
     );
     assert_eq!(built, parsed);
 }
+
+#[test]
+fn unquoted_account_ids_in_principals_are_read_as_text() {
+    let number = parse(
+        json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": 111122223333u64}, "Action": "sts:AssumeRole"}]}),
+    );
+    let text = parse(
+        json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}]}),
+    );
+    assert_eq!(number, text);
+}

@@ -54,6 +54,15 @@ impl PrincipalMap {
     }
 }
 
+/// One principal identifier. The grammar lets numbers go unquoted, so an account id written as
+/// a JSON number (`{"AWS": 111122223333}`) is read as its text.
+fn principal_id(json: &Json, at: &Pointer) -> Result<Value, PolicyError> {
+    match json {
+        Json::Number(n) => Ok(Value::Literal(n.to_string())),
+        other => Value::from_json(other, at),
+    }
+}
+
 impl Principal {
     /// A principal naming one service (`lambda.amazonaws.com`).
     pub fn service(name: impl Into<Value>) -> Self {
@@ -97,7 +106,7 @@ impl Principal {
                         );
                         return Err(err.with_help(hint));
                     };
-                    *slot = Some(OneOrMany::from_json(ids, &at, Value::from_json)?);
+                    *slot = Some(OneOrMany::from_json(ids, &at, principal_id)?);
                 }
                 Ok(Principal::Map(map))
             }
