@@ -1,8 +1,12 @@
 //! leastpriv-core: the one pipeline every leastpriv command shares (catalog, policy model, analysis,
 //! synthesis, lint, evaluation).
 
+pub mod analyse;
 pub mod catalog;
+pub mod check;
 pub mod declare;
 pub mod diagnostic;
-pub mod policy;
 pub mod evaluate;
+pub mod expand;
+pub mod policy;
+pub mod role;

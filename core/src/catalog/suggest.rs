@@ -13,6 +13,10 @@ pub fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Ve
         .filter_map(|candidate| {
             let lower = candidate.to_ascii_lowercase();
             let mut score = strsim::jaro_winkler(&wanted, &lower);
+            // Short names (`s4` for `s3`) are too short for Jaro-Winkler: one edit is close.
+            if wanted.len() <= 4 && strsim::levenshtein(&wanted, &lower) <= 1 {
+                score = score.max(THRESHOLD);
+            }
             // A name that contains the input whole (`getobject` in `getobjectacl`) is a good
             // candidate even when it is much longer.
             if lower.contains(&wanted) && wanted.len() >= 4 {
@@ -22,6 +26,7 @@ pub fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Ve
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(MAX).map(|(_, name)| name.to_owned()).collect()
 }
 

@@ -38,7 +38,7 @@ const RETENTION_DAYS: &[u32] = &[
 /// Parses the attribute's arguments. Every problem found is returned; the declaration holds the
 /// entries that could be read.
 pub fn parse(tokens: TokenStream, catalog: &Catalog) -> (Declaration, Vec<Diagnostic>) {
-    let mut cx = Ctx { catalog, errors: Vec::new() };
+    let mut cx = Ctx { catalog, errors: Vec::new(), rejected: Vec::new() };
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(metas) => metas,
         Err(err) => {
@@ -58,15 +58,14 @@ pub fn parse(tokens: TokenStream, catalog: &Catalog) -> (Declaration, Vec<Diagno
                     cx.error(list.path.span(), "an entry's service is one word, e.g. `s3`", None);
                     continue;
                 };
-                let args = match list
-                    .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-                {
-                    Ok(args) => args,
-                    Err(err) => {
-                        cx.error(err.span(), &err.to_string(), None);
-                        continue;
-                    }
-                };
+                let args =
+                    match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+                        Ok(args) => args,
+                        Err(err) => {
+                            cx.error(err.span(), &err.to_string(), None);
+                            continue;
+                        }
+                    };
                 if let Some(entry) = cx.entry(&ident, list.path.span(), span, args) {
                     decl.entries.push(entry);
                 }
@@ -92,6 +91,9 @@ pub fn parse(tokens: TokenStream, catalog: &Catalog) -> (Declaration, Vec<Diagno
 struct Ctx<'c> {
     catalog: &'c Catalog,
     errors: Vec<Diagnostic>,
+    /// Keys (and `access`) of the entry being parsed that were given but rejected, so the
+    /// completeness checks do not report them missing as well.
+    rejected: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -122,7 +124,10 @@ impl Ctx<'_> {
                 self.error(
                     name_span,
                     &format!("unknown service `{name}`"),
-                    Some(did_you_mean(&suggestions, "an IAM service prefix such as `s3`, or `resource(arn = \"…\")`")),
+                    Some(did_you_mean(
+                        &suggestions,
+                        "an IAM service prefix such as `s3`, or `resource(arn = \"…\")`",
+                    )),
                 );
                 return None;
             }
@@ -141,7 +146,16 @@ impl Ctx<'_> {
             allow_unused: None,
             span,
         };
+        self.rejected.clear();
         for arg in args {
+            let errors_before = self.errors.len();
+            let given = match &arg {
+                Meta::Path(_) => "access".to_owned(),
+                Meta::NameValue(nv) => {
+                    nv.path.get_ident().map(ToString::to_string).unwrap_or_default()
+                }
+                Meta::List(_) => String::new(),
+            };
             match arg {
                 Meta::Path(path) => self.word(&mut entry, &path),
                 Meta::NameValue(nv) => self.key(&mut entry, &nv),
@@ -150,6 +164,9 @@ impl Ctx<'_> {
                     "entries do not nest",
                     Some("give each resource its own entry".to_owned()),
                 ),
+            }
+            if self.errors.len() > errors_before {
+                self.rejected.push(given);
             }
         }
         self.finish(entry)
@@ -266,7 +283,18 @@ impl Ctx<'_> {
             return true;
         }
         let text = arn.to_string();
-        let fields: Vec<&str> = text.splitn(6, ':').collect();
+        // Split on the ARN's own colons, not those inside `${AWS::Partition}`.
+        let masked: String = arn
+            .parts
+            .iter()
+            .map(|p| match p {
+                super::Part::Text(t) => t.clone(),
+                super::Part::Ref(name) => format!("${{{}}}", name.replace(':', "\u{1}")),
+            })
+            .collect();
+        let unmasked: Vec<String> =
+            masked.splitn(6, ':').map(|f| f.replace('\u{1}', ":")).collect();
+        let fields: Vec<&str> = unmasked.iter().map(String::as_str).collect();
         let example = "arn:${AWS::Partition}:SERVICE:${AWS::Region}:${AWS::AccountId}:RESOURCE";
         if fields.len() < 6 || fields[0] != "arn" {
             let help = if arn.single_ref().is_some() {
@@ -277,7 +305,8 @@ impl Ctx<'_> {
             self.error(span, &format!("`{text}` is not an ARN"), Some(help));
             return false;
         }
-        let partition_ok = matches!(fields[1], "aws" | "aws-cn" | "aws-us-gov" | "${AWS::Partition}");
+        let partition_ok =
+            matches!(fields[1], "aws" | "aws-cn" | "aws-us-gov" | "${AWS::Partition}");
         if !partition_ok {
             self.error(
                 span,
@@ -302,7 +331,10 @@ impl Ctx<'_> {
             self.error(
                 span,
                 &format!("this ARN is of service `{service}`, not `{}`", entry.prefix),
-                Some(format!("an ARN for `{}` looks like `arn:${{AWS::Partition}}:{}:…`", entry.service.value, entry.prefix)),
+                Some(format!(
+                    "an ARN for `{}` looks like `arn:${{AWS::Partition}}:{}:…`",
+                    entry.service.value, entry.prefix
+                )),
             );
             return false;
         }
@@ -339,9 +371,8 @@ impl Ctx<'_> {
                 }
                 Err(err) => {
                     let help = match &err {
-                        CatalogError::UnknownAction { .. } | CatalogError::UnknownService { .. } => {
-                            err.help()
-                        }
+                        CatalogError::UnknownAction { .. }
+                        | CatalogError::UnknownService { .. } => err.help(),
                         _ => Some("write actions as `prefix:Name`, e.g. `s3:GetObject`".to_owned()),
                     };
                     self.error(span, &err.to_string(), help);
@@ -362,7 +393,9 @@ impl Ctx<'_> {
         let mut ok = true;
         if let EntryKind::Known(spec) = entry.kind {
             for key in spec.keys.iter().filter(|k| k.required) {
-                if !entry.keys.contains_key(key.name) {
+                if self.rejected.iter().any(|r| r == key.name) {
+                    ok = false;
+                } else if !entry.keys.contains_key(key.name) {
                     self.error(
                         entry.service.span,
                         &format!("`{}` needs `{} = \"…\"`", entry.service.value, key.name),
@@ -374,6 +407,8 @@ impl Ctx<'_> {
                     ok = false;
                 }
             }
+        } else if self.rejected.iter().any(|r| r == "arn") {
+            ok = false;
         } else if !entry.keys.contains_key("arn") {
             self.error(
                 entry.service.span,
@@ -386,7 +421,10 @@ impl Ctx<'_> {
             );
             ok = false;
         }
-        if entry.access.is_empty() && entry.actions.is_empty() && entry.trigger.is_none() {
+        let access_rejected = self.rejected.iter().any(|r| r == "access" || r == "actions");
+        if access_rejected && entry.access.is_empty() && entry.actions.is_empty() {
+            ok = false;
+        } else if entry.access.is_empty() && entry.actions.is_empty() && entry.trigger.is_none() {
             self.error(
                 entry.service.span,
                 &format!("`{}` declares no access", entry.service.value),
@@ -414,7 +452,9 @@ impl Ctx<'_> {
                     self.error(
                         value.span(),
                         &format!("`{text}` is not a CloudFormation logical id"),
-                        Some("use letters and digits only, e.g. `name = \"ResizeImage\"`".to_owned()),
+                        Some(
+                            "use letters and digits only, e.g. `name = \"ResizeImage\"`".to_owned(),
+                        ),
                     );
                 }
             }
@@ -432,7 +472,11 @@ impl Ctx<'_> {
                         "`log_retention_days` must be a retention CloudWatch Logs accepts",
                         Some(format!(
                             "one of {}",
-                            RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                            RETENTION_DAYS
+                                .iter()
+                                .map(u32::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     ),
                 }
@@ -477,14 +521,21 @@ impl Ctx<'_> {
 
     fn tags(&mut self, decl: &mut Declaration, value: &Expr) {
         let Expr::Array(array) = value else {
-            self.error(value.span(), "`tags` takes a list", Some("e.g. `tags = [\"Team=media\"]`".to_owned()));
+            self.error(
+                value.span(),
+                "`tags` takes a list",
+                Some("e.g. `tags = [\"Team=media\"]`".to_owned()),
+            );
             return;
         };
         for elem in &array.elems {
             let Some(text) = self.string(elem, "tags") else { continue };
             match text.split_once('=') {
                 Some((k, v)) if !k.trim().is_empty() => {
-                    decl.options.tags.push(Spanned::new((k.trim().to_owned(), v.trim().to_owned()), elem.span()));
+                    decl.options.tags.push(Spanned::new(
+                        (k.trim().to_owned(), v.trim().to_owned()),
+                        elem.span(),
+                    ));
                 }
                 _ => self.error(elem.span(), &format!("`{text}` is not `Key=Value`"), None),
             }
@@ -496,7 +547,10 @@ impl Ctx<'_> {
         for (i, later) in decl.entries.iter().enumerate() {
             let earlier = decl.entries[..i].iter().find(|e| {
                 e.prefix == later.prefix
-                    && e.keys.iter().map(|(k, v)| (k, &v.value)).eq(later.keys.iter().map(|(k, v)| (k, &v.value)))
+                    && e.keys
+                        .iter()
+                        .map(|(k, v)| (k, &v.value))
+                        .eq(later.keys.iter().map(|(k, v)| (k, &v.value)))
             });
             if earlier.is_some() {
                 self.error(

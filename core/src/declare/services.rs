@@ -51,12 +51,7 @@ const fn res(iam_type: &'static str, arn: &'static str) -> ResourceSpec {
 /// The region-and-account part every regional ARN shares.
 macro_rules! regional {
     ($service:literal, $rest:literal) => {
-        concat!(
-            "arn:${AWS::Partition}:",
-            $service,
-            ":${AWS::Region}:${AWS::AccountId}:",
-            $rest
-        )
+        concat!("arn:${AWS::Partition}:", $service, ":${AWS::Region}:${AWS::AccountId}:", $rest)
     };
 }
 
@@ -158,7 +153,10 @@ pub const SERVICES: &[ServiceSpec] = &[
         attr: "firehose",
         prefix: "firehose",
         keys: &[key("delivery_stream")],
-        resources: &[res("deliverystream", regional!("firehose", "deliverystream/{delivery_stream}"))],
+        resources: &[res(
+            "deliverystream",
+            regional!("firehose", "deliverystream/{delivery_stream}"),
+        )],
         name_setters: &["delivery_stream_name"],
     },
     ServiceSpec {

@@ -1,0 +1,116 @@
+//! Finding the aws-sdk-rust calls a handler makes, directly or through the crate's own functions.
+//!
+//! The analysis reads syntax only (no type checker): an SDK call is a method chain on a value whose
+//! type names `aws_sdk_<service>::Client` — a parameter, a binding, a struct field, a
+//! `Client::new`/`from_conf` result, through `&`, `Arc`, `Box`, `Rc`, `Option`, `OnceCell`… — or a
+//! chain that ends in `.send()` whose operation belongs to exactly one declared service. Calls to
+//! functions and methods of the same crate are followed; their arguments carry resource hints
+//! (string literals, `env::var("X")`, consts holding either) into the callee.
+//!
+//! What it cannot see: calls made inside other crates (dependencies), dynamic dispatch through
+//! trait objects with several implementations, clients or names that flow through data structures
+//! it does not model (maps, channels). The runtime guard covers those at run time.
+
+mod sources;
+mod types;
+mod values;
+mod walk;
+
+use std::path::PathBuf;
+
+use proc_macro2::Span;
+
+use crate::catalog::SetterUse;
+
+pub use sources::{CrateSources, SourceFile};
+pub use types::TypeInfo;
+pub use values::Hint;
+pub use walk::{AnalysisInput, analyse_function};
+
+/// Where a call is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, relative to the crate root when known.
+    pub file: PathBuf,
+    /// The function or method that contains the call (`Store::get_order`).
+    pub function: String,
+    /// The 1-based line, when the source was parsed with positions.
+    pub line: Option<usize>,
+}
+
+/// A nested builder passed to a setter (`TransactWriteItem::builder().put(…)`): its own setters
+/// and resource hints.
+#[derive(Debug, Clone, Default)]
+pub struct Item {
+    /// Setters used inside the argument.
+    pub setters: Vec<SetterUse>,
+    /// Resource-naming setters inside it and their values.
+    pub hints: Vec<(String, Hint)>,
+}
+
+/// One SDK call found by the analysis.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The aws-sdk-rust crate (`aws-sdk-s3`).
+    pub crate_name: String,
+    /// The client method (`get_object`).
+    pub method: String,
+    /// Setters used on the call's own builder (`bucket`, `version_id`), with literal values.
+    pub setters: Vec<SetterUse>,
+    /// Values of resource-naming setters on the call's own builder.
+    pub hints: Vec<(String, Hint)>,
+    /// Builders passed as setter arguments, one per argument.
+    pub items: Vec<Item>,
+    /// The tokens to report problems on: the operation's method name, or — for calls inside
+    /// helpers read from other files — the handler's call that reaches them.
+    pub span: Span,
+    /// Where the call is written.
+    pub location: Location,
+    /// The chain of crate functions from the handler to the call (`handler → Store::put`).
+    pub via: Vec<String>,
+}
+
+impl Call {
+    /// Every setter used anywhere in the call (own builder and nested builders).
+    pub fn all_setters(&self) -> Vec<SetterUse> {
+        let mut all = self.setters.clone();
+        for item in &self.items {
+            all.extend(item.setters.iter().cloned());
+        }
+        all
+    }
+}
+
+/// A value of an SDK client type that the code creates or receives.
+#[derive(Debug, Clone)]
+pub struct ClientUse {
+    /// The crate of the client.
+    pub crate_name: String,
+    /// The parameter, field or constructor tokens.
+    pub span: Span,
+}
+
+/// A `.send()` chain whose operation several declared services share and whose client type the
+/// analysis could not resolve.
+#[derive(Debug, Clone)]
+pub struct Ambiguity {
+    /// The operation method.
+    pub method: String,
+    /// The crates that have it.
+    pub crates: Vec<String>,
+    /// The method name's tokens.
+    pub span: Span,
+}
+
+/// Everything the analysis found for one handler.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// SDK calls, in source order of discovery.
+    pub calls: Vec<Call>,
+    /// Clients the handler's code receives or builds.
+    pub clients: Vec<ClientUse>,
+    /// Calls whose client could not be told apart.
+    pub ambiguities: Vec<Ambiguity>,
+    /// Every source file read, for rebuild tracking.
+    pub files_read: Vec<PathBuf>,
+}

@@ -1,0 +1,249 @@
+//! A crate's source files, parsed once, with an index of its functions, structs, consts and
+//! `use` aliases.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use syn::{Expr, ExprLit, Fields, ImplItem, Item, Lit, UseTree};
+
+/// One parsed source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as read.
+    pub path: PathBuf,
+    /// The path relative to the crate root, for messages.
+    pub display: PathBuf,
+    /// Whether spans of this file carry real line numbers (parsed outside a proc macro).
+    pub has_lines: bool,
+    /// `use` aliases of the file: local name → full path (`S3` → `aws_sdk_s3::Client`).
+    pub aliases: HashMap<String, String>,
+}
+
+/// A function or method of the crate.
+#[derive(Debug, Clone)]
+pub struct FnEntry {
+    /// Index of its file in [`CrateSources::files`].
+    pub file: usize,
+    /// The `impl` type for methods.
+    pub self_ty: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Its signature.
+    pub sig: syn::Signature,
+    /// Its body.
+    pub block: syn::Block,
+}
+
+impl FnEntry {
+    /// `Store::get_order` or `helper`.
+    pub fn display(&self) -> String {
+        match &self.self_ty {
+            Some(ty) => format!("{ty}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// All source files of a crate, with the index the analysis needs.
+#[derive(Debug, Default)]
+pub struct CrateSources {
+    /// The files, in the order read.
+    pub files: Vec<SourceFile>,
+    /// Functions and methods.
+    pub fns: Vec<FnEntry>,
+    /// Struct name → field name → field type.
+    pub structs: HashMap<String, HashMap<String, syn::Type>>,
+    /// `const`/`static` string items: name → value.
+    pub consts: HashMap<String, String>,
+    /// Files that could not be read or parsed, with the reason.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+impl CrateSources {
+    /// Reads and parses every `.rs` file under `src_dir` (sorted, so results are deterministic).
+    ///
+    /// `has_lines` says whether spans will carry line numbers (false inside a proc macro, where
+    /// text parsed at expansion time gets the call site's span).
+    pub fn load(root: &Path, src_dir: &Path, has_lines: bool) -> Self {
+        let mut paths = Vec::new();
+        collect_rs(src_dir, &mut paths);
+        paths.sort();
+        let mut sources = CrateSources::default();
+        for path in paths {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                    sources.add(path, display, &text, has_lines);
+                }
+                Err(err) => sources.errors.push((path, err.to_string())),
+            }
+        }
+        sources
+    }
+
+    /// Parses one file's text and indexes it.
+    pub fn add(&mut self, path: PathBuf, display: PathBuf, text: &str, has_lines: bool) {
+        match syn::parse_file(text) {
+            Ok(ast) => {
+                let file = self.files.len();
+                let mut aliases = HashMap::new();
+                for item in &ast.items {
+                    if let Item::Use(u) = item {
+                        flatten_use(&u.tree, String::new(), &mut aliases);
+                    }
+                }
+                self.files.push(SourceFile { path, display, has_lines, aliases });
+                self.index_items(file, &ast.items);
+            }
+            Err(err) => {
+                let at = err.span().start();
+                self.errors.push((path, format!("line {}: {err}", at.line)));
+            }
+        }
+    }
+
+    fn index_items(&mut self, file: usize, items: &[Item]) {
+        for item in items {
+            match item {
+                Item::Fn(f) => self.fns.push(FnEntry {
+                    file,
+                    self_ty: None,
+                    name: f.sig.ident.to_string(),
+                    sig: f.sig.clone(),
+                    block: (*f.block).clone(),
+                }),
+                Item::Impl(imp) => {
+                    let Some(self_ty) = type_name(&imp.self_ty) else { continue };
+                    for impl_item in &imp.items {
+                        if let ImplItem::Fn(m) = impl_item {
+                            self.fns.push(FnEntry {
+                                file,
+                                self_ty: Some(self_ty.clone()),
+                                name: m.sig.ident.to_string(),
+                                sig: m.sig.clone(),
+                                block: m.block.clone(),
+                            });
+                        }
+                    }
+                }
+                Item::Struct(s) => {
+                    let fields = match &s.fields {
+                        Fields::Named(named) => named
+                            .named
+                            .iter()
+                            .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
+                            .collect(),
+                        Fields::Unnamed(unnamed) => unnamed
+                            .unnamed
+                            .iter()
+                            .enumerate()
+                            .map(|(i, f)| (i.to_string(), f.ty.clone()))
+                            .collect(),
+                        Fields::Unit => HashMap::new(),
+                    };
+                    self.structs.insert(s.ident.to_string(), fields);
+                }
+                Item::Const(c) => {
+                    if let Some(value) = str_lit(&c.expr) {
+                        self.consts.insert(c.ident.to_string(), value);
+                    }
+                }
+                Item::Static(s) => {
+                    if let Some(value) = str_lit(&s.expr) {
+                        self.consts.insert(s.ident.to_string(), value);
+                    }
+                }
+                Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        self.index_items(file, inner);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Free functions named `name`.
+    pub fn free_fns(&self, name: &str) -> Vec<&FnEntry> {
+        self.fns.iter().filter(|f| f.self_ty.is_none() && f.name == name).collect()
+    }
+
+    /// Methods named `name`, of `self_ty` when given.
+    pub fn methods(&self, self_ty: Option<&str>, name: &str) -> Vec<&FnEntry> {
+        self.fns
+            .iter()
+            .filter(|f| {
+                f.name == name
+                    && match (self_ty, &f.self_ty) {
+                        (Some(want), Some(have)) => want == have,
+                        (None, Some(_)) => true,
+                        (_, None) => false,
+                    }
+            })
+            .collect()
+    }
+
+    /// The type of a struct's field.
+    pub fn field_type(&self, struct_name: &str, field: &str) -> Option<&syn::Type> {
+        self.structs.get(struct_name)?.get(field)
+    }
+}
+
+fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_rs(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The last identifier of a type path (`crate::store::Store<T>` → `Store`).
+pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        syn::Type::Group(g) => type_name(&g.elem),
+        _ => None,
+    }
+}
+
+fn str_lit(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+        Expr::Reference(r) => str_lit(&r.expr),
+        Expr::Group(g) => str_lit(&g.expr),
+        _ => None,
+    }
+}
+
+fn flatten_use(tree: &UseTree, prefix: String, out: &mut HashMap<String, String>) {
+    let join =
+        |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}::{name}") };
+    match tree {
+        UseTree::Path(p) => flatten_use(&p.tree, join(&p.ident.to_string()), out),
+        UseTree::Name(n) => {
+            let name = n.ident.to_string();
+            if name == "self" {
+                if let Some(last) = prefix.rsplit("::").next() {
+                    out.insert(last.to_owned(), prefix.clone());
+                }
+            } else {
+                out.insert(name.clone(), join(&name));
+            }
+        }
+        UseTree::Rename(r) => {
+            out.insert(r.rename.to_string(), join(&r.ident.to_string()));
+        }
+        UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, prefix.clone(), out);
+            }
+        }
+        UseTree::Glob(_) => {}
+    }
+}

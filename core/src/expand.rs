@@ -1,0 +1,198 @@
+//! The expansion of `#[leastpriv::role(...)]`: parse, analyse, check, then re-emit the handler
+//! unchanged with its `<HANDLER>_ROLE` constant and every error at its tokens.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::analyse::{AnalysisInput, CrateSources, analyse_function};
+use crate::catalog::{AccessLevel, Catalog};
+use crate::check::{CheckResult, check};
+use crate::declare::{self, Declaration};
+use crate::diagnostic::{Code, Diagnostic};
+
+/// What the macro knows about where it runs.
+#[derive(Debug, Clone, Default)]
+pub struct MacroContext {
+    /// `CARGO_MANIFEST_DIR` of the crate being compiled.
+    pub manifest_dir: Option<PathBuf>,
+    /// The file of the annotated handler, as the compiler names it.
+    pub handler_file: Option<PathBuf>,
+}
+
+/// Expands the attribute. Never fails: problems become `compile_error!`s next to the unchanged
+/// handler.
+pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(err) => {
+            let err = syn::Error::new(
+                err.span(),
+                "`#[leastpriv::role]` goes on the Lambda handler function",
+            )
+            .to_compile_error();
+            return quote! { #err #item };
+        }
+    };
+    let catalog = match Catalog::embedded() {
+        Ok(catalog) => catalog,
+        Err(err) => {
+            let err = syn::Error::new(Span::call_site(), err.to_string()).to_compile_error();
+            return quote! { #err #item };
+        }
+    };
+    let (decl, mut diagnostics) = declare::parse(attr, catalog);
+    let (mut sources, root) = match &cx.manifest_dir {
+        Some(dir) => (CrateSources::load(dir, &dir.join("src"), false), dir.clone()),
+        None => (CrateSources::default(), PathBuf::new()),
+    };
+    // A handler outside `src/` (an example, a test) brings its own file.
+    if let Some(file) = &cx.handler_file {
+        let wanted = canonical(file);
+        if !sources.files.iter().any(|f| canonical(&f.path) == wanted) {
+            match std::fs::read_to_string(&wanted) {
+                Ok(text) => sources.add(wanted.clone(), file.clone(), &text, false),
+                Err(err) => sources.errors.push((wanted, err.to_string())),
+            }
+        }
+    }
+    let handler_file_index = cx.handler_file.as_ref().and_then(|file| {
+        let wanted = canonical(file);
+        sources.files.iter().position(|f| canonical(&f.path) == wanted)
+    });
+    let handler_file = cx
+        .handler_file
+        .as_ref()
+        .map(|f| {
+            canonical(f)
+                .strip_prefix(canonical(&root))
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| f.clone())
+        })
+        .unwrap_or_default();
+    let input = AnalysisInput {
+        catalog,
+        sources: &sources,
+        declared_prefixes: decl.entries.iter().map(|e| e.prefix.clone()).collect(),
+        handler_file,
+        handler_file_index,
+        handler_has_lines: true,
+    };
+    let analysis = analyse_function(&input, &func);
+    let result = check(&decl, &analysis, catalog);
+    // Unused-grant errors are noise while the declaration itself is malformed.
+    let malformed = diagnostics.iter().any(|d| d.code == Code::MalformedAttribute);
+    diagnostics.extend(
+        result.diagnostics.iter().filter(|d| !(malformed && d.code == Code::UnusedGrant)).cloned(),
+    );
+    let errors = diagnostics.iter().map(|d| d.to_syn_error().to_compile_error());
+    let role = role_const(&func, &decl, &result, &analysis.calls);
+    let tracked = analysis.files_read.iter().filter_map(|p| p.to_str()).map(|p| {
+        quote! { const _: &[u8] = include_bytes!(#p); }
+    });
+    quote! {
+        #func
+        #role
+        #(#tracked)*
+        #(#errors)*
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `resize_image` → `ResizeImage`.
+pub fn pascal_case(name: &str) -> String {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect()
+}
+
+fn level_tokens(level: AccessLevel) -> TokenStream {
+    let variant = match level {
+        AccessLevel::List => quote!(List),
+        AccessLevel::Read => quote!(Read),
+        AccessLevel::Write => quote!(Write),
+        AccessLevel::Tagging => quote!(Tagging),
+        AccessLevel::PermissionsManagement => quote!(PermissionsManagement),
+    };
+    quote!(::leastpriv::__private::AccessLevel::#variant)
+}
+
+fn role_const(
+    func: &syn::ItemFn,
+    decl: &Declaration,
+    result: &CheckResult,
+    calls: &[crate::analyse::Call],
+) -> TokenStream {
+    let handler = func.sig.ident.to_string();
+    let name = decl.name.as_ref().map_or_else(|| pascal_case(&handler), |n| n.value.clone());
+    let ident = format_ident!("{}_ROLE", handler.to_ascii_uppercase());
+    let vis = &func.vis;
+    let grants = decl.entries.iter().map(|e| {
+        let service = &e.prefix;
+        let resource = e.label();
+        let access = e.access.iter().map(|a| level_tokens(a.value));
+        let actions = e.actions.iter().map(|a| a.value.as_str());
+        let env = match &e.env {
+            Some(env) => {
+                let env = env.value.as_str();
+                quote!(::core::option::Option::Some(#env))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {
+            ::leastpriv::__private::Grant {
+                service: #service,
+                resource: #resource,
+                access: &[#(#access),*],
+                actions: &[#(#actions),*],
+                env: #env,
+            }
+        }
+    });
+    let requirements = result.requirements.iter().map(|r| {
+        let action = r.action.as_str();
+        let grant = r.entry;
+        let call = calls.get(r.call);
+        let call_name = call.map(|c| format!("{} {}", c.crate_name, c.method)).unwrap_or_default();
+        let location = call
+            .map(|c| match c.location.line {
+                Some(line) => format!("{}:{line}", c.location.file.display()),
+                None => c.location.file.display().to_string(),
+            })
+            .unwrap_or_default();
+        quote! {
+            ::leastpriv::__private::RequiredAction {
+                action: #action,
+                grant: #grant,
+                call: #call_name,
+                location: #location,
+            }
+        }
+    });
+    let doc = format!("The IAM role `#[leastpriv::role]` derived for `{handler}`.");
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis const #ident: ::leastpriv::Role = ::leastpriv::__private::Role {
+            name: #name,
+            handler: #handler,
+            grants: &[#(#grants),*],
+            requirements: &[#(#requirements),*],
+        };
+    }
+}
+
+/// A diagnostic for problems the macro context itself has (used by the macro crate).
+pub fn context_error(message: &str) -> Diagnostic {
+    Diagnostic::new(Code::UnreadableSource, Span::call_site(), message)
+}

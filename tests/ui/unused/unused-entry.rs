@@ -1,0 +1,13 @@
+use leastpriv_test_sdk::aws_sdk_s3;
+
+#[leastpriv::role(
+    s3(read, bucket = "${Uploads}"),
+    dynamodb(read, write, table = "${Payments}"),
+    kms(actions = ["kms:Decrypt"], key = "${AnyKey}"),
+)]
+pub async fn fetch(s3: &aws_sdk_s3::Client) -> Result<(), leastpriv_test_sdk::Error> {
+    s3.get_object().bucket("u").key("k").send().await?;
+    Ok(())
+}
+
+fn main() {}
