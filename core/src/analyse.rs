@@ -113,4 +113,7 @@ pub struct Analysis {
     pub ambiguities: Vec<Ambiguity>,
     /// Every source file read, for rebuild tracking.
     pub files_read: Vec<PathBuf>,
+    /// Hints of struct fields, learnt where a struct literal assigns them a known value
+    /// (`Store { table: env::var("TABLE")? }`): (struct, field) → hint.
+    pub field_hints: std::collections::HashMap<(String, String), Hint>,
 }

@@ -50,15 +50,17 @@ pub(crate) fn hint_of(
     expr: &Expr,
     local: &dyn Fn(&str) -> Option<Hint>,
     konst: &dyn Fn(&str) -> Option<String>,
+    field: &dyn Fn(&syn::ExprField) -> Option<Hint>,
 ) -> Hint {
     match expr {
+        Expr::Field(f) => field(f).unwrap_or(Hint::Unknown),
         Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Hint::Literal(s.value()),
-        Expr::Reference(r) => hint_of(&r.expr, local, konst),
-        Expr::Paren(p) => hint_of(&p.expr, local, konst),
-        Expr::Group(g) => hint_of(&g.expr, local, konst),
-        Expr::Try(t) => hint_of(&t.expr, local, konst),
-        Expr::Await(a) => hint_of(&a.base, local, konst),
-        Expr::Unary(u) => hint_of(&u.expr, local, konst),
+        Expr::Reference(r) => hint_of(&r.expr, local, konst, field),
+        Expr::Paren(p) => hint_of(&p.expr, local, konst, field),
+        Expr::Group(g) => hint_of(&g.expr, local, konst, field),
+        Expr::Try(t) => hint_of(&t.expr, local, konst, field),
+        Expr::Await(a) => hint_of(&a.base, local, konst, field),
+        Expr::Unary(u) => hint_of(&u.expr, local, konst, field),
         Expr::Path(p) => {
             let Some(ident) = p.path.get_ident().map(ToString::to_string) else {
                 // `config::BUCKET` style paths: look at the last segment as a const.
@@ -75,7 +77,7 @@ pub(crate) fn hint_of(
             konst(&ident).map_or(Hint::Unknown, Hint::Literal)
         }
         Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
-            hint_of(&m.receiver, local, konst)
+            hint_of(&m.receiver, local, konst, field)
         }
         Expr::Call(call) => {
             let Expr::Path(func) = &*call.func else { return Hint::Unknown };
@@ -85,7 +87,7 @@ pub(crate) fn hint_of(
             let is_env = matches!(last, "var" | "var_os")
                 && (segments.len() == 1 || segments.iter().any(|s| s == "env"));
             if is_env {
-                return match call.args.first().map(|a| hint_of(a, local, konst)) {
+                return match call.args.first().map(|a| hint_of(a, local, konst, field)) {
                     Some(Hint::Literal(name)) => Hint::Env(name),
                     _ => Hint::Unknown,
                 };
@@ -94,7 +96,7 @@ pub(crate) fn hint_of(
                 && call.args.len() == 1
                 && let Some(arg) = call.args.first()
             {
-                return hint_of(arg, local, konst);
+                return hint_of(arg, local, konst, field);
             }
             Hint::Unknown
         }

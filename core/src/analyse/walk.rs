@@ -272,7 +272,12 @@ impl Walker<'_, '_> {
     fn hint(&self, expr: &Expr) -> Hint {
         let local = |name: &str| self.lookup(name).map(|b| b.hint.clone()).filter(Hint::is_known);
         let konst = |name: &str| self.input.sources.consts.get(name).cloned();
-        values::hint_of(expr, &local, &konst)
+        let field = |f: &syn::ExprField| {
+            let TypeInfo::Named(owner) = self.type_of(&f.base) else { return None };
+            let syn::Member::Named(member) = &f.member else { return None };
+            self.out.field_hints.get(&(owner, member.to_string())).cloned()
+        };
+        values::hint_of(expr, &local, &konst, &field)
     }
 
     /// Follows a call into a crate function, binding its parameters to the arguments' types and
@@ -394,16 +399,17 @@ impl Walker<'_, '_> {
             walker: &'w Walker<'a, 'i>,
             name_setters: &'w [&'static str],
             item: &'w mut Item,
+            /// Bindings already expanded (`let x = f(x)` would otherwise loop).
+            expanded: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Nested<'_, '_, '_> {
             fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
                 // A builder bound ahead of the call: read what it was built from.
-                let init = p
-                    .path
-                    .get_ident()
-                    .and_then(|ident| self.walker.lookup(&ident.to_string()))
-                    .and_then(|b| b.init.clone());
-                if let Some(init) = init {
+                let Some(name) = p.path.get_ident().map(ToString::to_string) else { return };
+                if !self.expanded.insert(name.clone()) {
+                    return;
+                }
+                if let Some(init) = self.walker.lookup(&name).and_then(|b| b.init.clone()) {
                     self.visit_expr(&init);
                 }
             }
@@ -425,7 +431,7 @@ impl Walker<'_, '_> {
                 visit::visit_expr_method_call(self, m);
             }
         }
-        let mut nested = Nested { walker: self, name_setters, item };
+        let mut nested = Nested { walker: self, name_setters, item, expanded: HashSet::new() };
         nested.visit_expr(expr);
     }
 }
@@ -527,6 +533,19 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 func.path.segments.last().map_or_else(|| call.span(), |s| s.ident.span());
             if let Some(f) = found.first() {
                 self.follow(f, args, name_span);
+            }
+        }
+    }
+
+    fn visit_expr_struct(&mut self, lit: &'ast syn::ExprStruct) {
+        visit::visit_expr_struct(self, lit);
+        let Some(owner) = lit.path.segments.last().map(|s| s.ident.to_string()) else { return };
+        let owner = if owner == "Self" { self.self_ty.clone().unwrap_or(owner) } else { owner };
+        for fv in &lit.fields {
+            let syn::Member::Named(member) = &fv.member else { continue };
+            let hint = self.hint(&fv.expr);
+            if hint.is_known() {
+                self.out.field_hints.insert((owner.clone(), member.to_string()), hint);
             }
         }
     }

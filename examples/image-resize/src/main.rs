@@ -34,7 +34,11 @@ async fn main() -> Result<(), Error> {
 /// Objects that are not in the upload bucket or not under `incoming/` are skipped, and so are
 /// objects that are not an image format this function can scale (logged, not retried: a retry
 /// would fail the same way). S3 errors fail the invocation so that Lambda retries it.
-// leastpriv: role declaration goes here
+#[leastpriv::role(
+    s3(read, bucket = "${UploadBucketName}", key = "incoming/*", env = "UPLOAD_BUCKET"),
+    s3(write, bucket = "${ThumbnailBucket}", key = "thumbs/*", env = "THUMBNAIL_BUCKET"),
+    name = "ResizeImage"
+)]
 pub async fn resize(s3: &aws_sdk_s3::Client, event: LambdaEvent<S3Event>) -> Result<(), Error> {
     let upload_bucket = env::var("UPLOAD_BUCKET")?;
     let thumbnail_bucket = env::var("THUMBNAIL_BUCKET")?;
@@ -118,5 +122,20 @@ mod tests {
         assert!(decode_object_key("incoming/%zz").is_err());
         assert!(decode_object_key("incoming/%FF").is_err());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod role {
+    #[test]
+    fn derived_role_is_exactly_read_uploads_write_thumbnails() {
+        assert_eq!(super::RESIZE_ROLE.name, "ResizeImage");
+        assert_eq!(super::RESIZE_ROLE.actions(), ["s3:GetObject", "s3:PutObject"]);
+        let on = |action: &str| {
+            let r = super::RESIZE_ROLE.requirements.iter().find(|r| r.action == action);
+            r.map(|r| super::RESIZE_ROLE.grants[r.grant].env)
+        };
+        assert_eq!(on("s3:GetObject"), Some(Some("UPLOAD_BUCKET")));
+        assert_eq!(on("s3:PutObject"), Some(Some("THUMBNAIL_BUCKET")));
     }
 }

@@ -46,7 +46,18 @@ async fn main() -> Result<(), Error> {
 ///
 /// Client mistakes get a 4xx answer with a JSON `{"error": …}` body; AWS failures fail the
 /// invocation, which API Gateway turns into a 502.
-// leastpriv: role declaration goes here
+#[leastpriv::role(
+    dynamodb(
+        read,
+        write,
+        table = "${OrdersTable}",
+        index = "customer-index",
+        env = "ORDERS_TABLE"
+    ),
+    dynamodb(read, table = "${CustomersTable}", env = "CUSTOMERS_TABLE"),
+    events(write, bus = "${OrdersBus.Name}", env = "EVENT_BUS_NAME"),
+    ses(write, identity = "${SenderIdentity}", env = "SENDER")
+)]
 pub async fn orders_api(
     dynamodb: &aws_sdk_dynamodb::Client,
     events: &aws_sdk_eventbridge::Client,
@@ -346,5 +357,35 @@ mod tests {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(response.body().as_ref(), br#"{"error":"no such order"}"#);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod role {
+    #[test]
+    fn derived_role_matches_the_calls() {
+        let role = super::ORDERS_API_ROLE;
+        assert_eq!(
+            role.actions(),
+            [
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "events:PutEvents",
+                "ses:SendEmail",
+            ]
+        );
+        let grants_of = |action: &str| -> Vec<Option<&str>> {
+            role.requirements
+                .iter()
+                .filter(|r| r.action == action)
+                .map(|r| role.grants[r.grant].env)
+                .collect()
+        };
+        // The transaction writes the orders table and only checks the customers table.
+        assert_eq!(grants_of("dynamodb:PutItem"), [Some("ORDERS_TABLE")]);
+        assert_eq!(grants_of("dynamodb:ConditionCheckItem"), [Some("CUSTOMERS_TABLE")]);
+        assert_eq!(grants_of("dynamodb:Query"), [Some("ORDERS_TABLE")]);
     }
 }

@@ -56,7 +56,22 @@ struct Forwarded<'a> {
 ///
 /// Failing to read the signing key fails the whole invocation (SQS redelivers the batch); any
 /// other failure is per job and lands in the returned batch item failures.
-// leastpriv: role declaration goes here
+#[leastpriv::role(
+    sqs(trigger, queue = "${JobsQueue.QueueName}"),
+    secretsmanager(
+        read,
+        secret = "${AWS::StackName}-signing-key",
+        kms_key = "${WorkerKey}",
+        env = "SECRET_NAME"
+    ),
+    sqs(
+        write,
+        queue = "${ForwardQueue.QueueName}",
+        kms_key = "${WorkerKey}",
+        env = "FORWARD_QUEUE_URL"
+    ),
+    sns(write, topic = "${NotificationsTopic.TopicName}", env = "TOPIC_ARN")
+)]
 pub async fn forward_jobs(
     secrets: &aws_sdk_secretsmanager::Client,
     sns: &aws_sdk_sns::Client,
@@ -218,5 +233,23 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod role {
+    #[test]
+    fn derived_role_includes_kms_for_encrypted_resources() {
+        let role = super::FORWARD_JOBS_ROLE;
+        assert_eq!(
+            role.actions(),
+            [
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+                "secretsmanager:GetSecretValue",
+                "sns:Publish",
+                "sqs:SendMessage",
+            ]
+        );
     }
 }
