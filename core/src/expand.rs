@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::analyse::{AnalysisInput, CrateSources, analyse_function};
+use crate::analyse::CrateSources;
 use crate::catalog::{AccessLevel, Catalog};
-use crate::check::{CheckResult, check};
-use crate::declare::{self, Declaration};
+use crate::check::CheckResult;
+use crate::declare::Declaration;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::pipeline::{HandlerSource, run_handler};
 
 /// What the macro knows about where it runs.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +43,6 @@ pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> T
             return quote! { #err #item };
         }
     };
-    let (decl, mut diagnostics) = declare::parse(attr, catalog);
     let (mut sources, root) = match &cx.manifest_dir {
         Some(dir) => (CrateSources::load(dir, &dir.join("src"), false), dir.clone()),
         None => (CrateSources::default(), PathBuf::new()),
@@ -57,11 +57,11 @@ pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> T
             }
         }
     }
-    let handler_file_index = cx.handler_file.as_ref().and_then(|file| {
+    let file_index = cx.handler_file.as_ref().and_then(|file| {
         let wanted = canonical(file);
         sources.files.iter().position(|f| canonical(&f.path) == wanted)
     });
-    let handler_file = cx
+    let file = cx
         .handler_file
         .as_ref()
         .map(|f| {
@@ -71,23 +71,12 @@ pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> T
                 .unwrap_or_else(|_| f.clone())
         })
         .unwrap_or_default();
-    let input = AnalysisInput {
-        catalog,
-        sources: &sources,
-        declared_prefixes: decl.entries.iter().map(|e| e.prefix.clone()).collect(),
-        handler_file,
-        handler_file_index,
-        handler_has_lines: true,
-    };
-    let analysis = analyse_function(&input, &func);
-    let result = check(&decl, &analysis, catalog);
-    // Unused-grant errors are noise while the declaration itself is malformed.
-    let malformed = diagnostics.iter().any(|d| d.code == Code::MalformedAttribute);
-    diagnostics.extend(
-        result.diagnostics.iter().filter(|d| !(malformed && d.code == Code::UnusedGrant)).cloned(),
-    );
+    let source = HandlerSource { sources: &sources, file_index, file, has_lines: true };
+    let result = run_handler(catalog, attr, &func, &source);
+    let diagnostics = &result.diagnostics;
+    let (decl, analysis) = (&result.declaration, &result.analysis);
     let errors = diagnostics.iter().map(|d| d.to_syn_error().to_compile_error());
-    let role = role_const(&func, &decl, &result, &analysis.calls);
+    let role = role_const(&func, decl, &result.check, &analysis.calls);
     let tracked = analysis.files_read.iter().filter_map(|p| p.to_str()).map(|p| {
         quote! { const _: &[u8] = include_bytes!(#p); }
     });

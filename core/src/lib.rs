@@ -8,5 +8,6 @@ pub mod declare;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod expand;
+pub mod pipeline;
 pub mod policy;
 pub mod role;

@@ -1,0 +1,138 @@
+//! The one pipeline from a handler's attribute and code to its requirements and diagnostics,
+//! shared by the attribute (at compile time) and the CLI (over source files).
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+
+use crate::analyse::{Analysis, AnalysisInput, CrateSources, analyse_function};
+use crate::catalog::Catalog;
+use crate::check::{CheckResult, check};
+use crate::declare::{self, Declaration};
+use crate::diagnostic::{Code, Diagnostic};
+
+/// Everything the pipeline derives for one annotated handler.
+#[derive(Debug)]
+pub struct HandlerResult {
+    /// The handler function's name.
+    pub handler: String,
+    /// Its file, relative to the crate root when known.
+    pub file: PathBuf,
+    /// The parsed declaration.
+    pub declaration: Declaration,
+    /// The calls found.
+    pub analysis: Analysis,
+    /// Requirements and check diagnostics.
+    pub check: CheckResult,
+    /// Every diagnostic to report: malformed attribute first, then the checks.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Where a handler comes from, for the analysis.
+#[derive(Debug, Clone)]
+pub struct HandlerSource<'a> {
+    /// The crate's parsed sources.
+    pub sources: &'a CrateSources,
+    /// Index of the handler's file in `sources`, when it is there.
+    pub file_index: Option<usize>,
+    /// The handler's file as shown in messages.
+    pub file: PathBuf,
+    /// Whether the handler's spans carry line numbers.
+    pub has_lines: bool,
+}
+
+/// Runs the pipeline for one handler and its attribute's tokens.
+pub fn run_handler(
+    catalog: &Catalog,
+    attr: TokenStream,
+    func: &syn::ItemFn,
+    source: &HandlerSource<'_>,
+) -> HandlerResult {
+    let (declaration, mut diagnostics) = declare::parse(attr, catalog);
+    let input = AnalysisInput {
+        catalog,
+        sources: source.sources,
+        declared_prefixes: declaration.entries.iter().map(|e| e.prefix.clone()).collect(),
+        handler_file: source.file.clone(),
+        handler_file_index: source.file_index,
+        handler_has_lines: source.has_lines,
+    };
+    let analysis = analyse_function(&input, func);
+    let result = check(&declaration, &analysis, catalog);
+    // Unused-grant errors are noise while the declaration itself is malformed.
+    let malformed = diagnostics.iter().any(|d| d.code == Code::MalformedAttribute);
+    diagnostics.extend(
+        result.diagnostics.iter().filter(|d| !(malformed && d.code == Code::UnusedGrant)).cloned(),
+    );
+    HandlerResult {
+        handler: func.sig.ident.to_string(),
+        file: source.file.clone(),
+        declaration,
+        analysis,
+        check: result,
+        diagnostics,
+    }
+}
+
+/// Whether an attribute is `#[leastpriv::role(...)]` (or `#[role(...)]` after `use leastpriv::role`).
+pub fn is_role_attribute(attr: &syn::Attribute) -> bool {
+    let segments: Vec<String> = attr.path().segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(segments.as_slice(), [a, b] if a == "leastpriv" && b == "role")
+        || matches!(segments.as_slice(), [a] if a == "role")
+}
+
+/// Every annotated handler of a crate's sources: its file index, function and attribute tokens.
+pub fn annotated_handlers(sources: &CrateSources) -> Vec<(usize, syn::ItemFn, TokenStream)> {
+    let mut out = Vec::new();
+    for (index, file) in sources.files.iter().enumerate() {
+        let Ok(text) = std::fs::read_to_string(&file.path) else { continue };
+        let Ok(ast) = syn::parse_file(&text) else { continue };
+        collect_handlers(&ast.items, index, &mut out);
+    }
+    out
+}
+
+fn collect_handlers(
+    items: &[syn::Item],
+    index: usize,
+    out: &mut Vec<(usize, syn::ItemFn, TokenStream)>,
+) {
+    for item in items {
+        match item {
+            syn::Item::Fn(func) => {
+                if let Some(attr) = func.attrs.iter().find(|a| is_role_attribute(a)) {
+                    let tokens = match &attr.meta {
+                        syn::Meta::List(list) => list.tokens.clone(),
+                        _ => TokenStream::new(),
+                    };
+                    let mut func = func.clone();
+                    func.attrs.retain(|a| !is_role_attribute(a));
+                    out.push((index, func, tokens));
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_handlers(inner, index, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Runs the pipeline over every annotated handler of the crate at `crate_dir` (its `src/`),
+/// outside the compiler: spans carry real lines.
+pub fn check_crate(catalog: &Catalog, crate_dir: &Path) -> (CrateSources, Vec<HandlerResult>) {
+    let sources = CrateSources::load(crate_dir, &crate_dir.join("src"), true);
+    let handlers = annotated_handlers(&sources);
+    let results = handlers
+        .into_iter()
+        .map(|(index, func, attr)| {
+            let file = sources.files.get(index).map(|f| f.display.clone()).unwrap_or_default();
+            let source =
+                HandlerSource { sources: &sources, file_index: Some(index), file, has_lines: true };
+            run_handler(catalog, attr, &func, &source)
+        })
+        .collect();
+    (sources, results)
+}
