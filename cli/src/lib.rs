@@ -4,9 +4,12 @@
 //! `run(args) -> Result<ExitCode, CliError>` function. Output goes to stdout, errors to stderr.
 
 mod catalog;
+mod check;
 mod error;
 mod explain;
+mod infer;
 mod output;
+mod report;
 mod schema;
 mod simulate;
 
@@ -31,6 +34,10 @@ enum Command {
     Explain(explain::Args),
     /// Show the embedded IAM catalog's data date, counts and sources.
     Catalog(catalog::Args),
+    /// Check every #[leastpriv::role] handler against its code.
+    Check(check::Args),
+    /// Infer the actions each binary needs and suggest a declaration.
+    Infer(infer::Args),
     /// Judge a request against IAM policies (allow, explicit_deny or implicit_deny).
     Simulate(simulate::Args),
     /// Print the JSON Schema of a format (e.g. `policy`).
@@ -57,6 +64,8 @@ where
     let result: Result<ExitCode, CliError> = match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Catalog(args) => catalog::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Infer(args) => infer::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
     };

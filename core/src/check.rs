@@ -14,7 +14,7 @@ use crate::catalog::{AccessLevel, Catalog, ImpliedKind, Mapping, SdkOperation};
 use crate::declare::{Declaration, Entry};
 use crate::diagnostic::{Code, Diagnostic};
 
-pub use coverage::hint_matches;
+pub use coverage::{call_actions, hint_matches};
 
 /// Why a requirement exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ impl Checker<'_> {
             self.unmapped(index, call, &op, &prefix);
             return;
         }
-        for (action, hints, resource_type) in coverage::actions_of(call, &op) {
+        for (action, hints, resource_type) in coverage::call_actions(call, &op) {
             self.require(index, call, &action, &hints, resource_type, Reason::Call);
         }
     }

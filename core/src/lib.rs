@@ -8,6 +8,8 @@ pub mod declare;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod expand;
+pub mod infer;
 pub mod pipeline;
 pub mod policy;
+pub mod project;
 pub mod role;

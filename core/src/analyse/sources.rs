@@ -55,6 +55,8 @@ pub struct CrateSources {
     pub structs: HashMap<String, HashMap<String, syn::Type>>,
     /// `const`/`static` string items: name → value.
     pub consts: HashMap<String, String>,
+    /// `static` items (and consts) by name → their declared type (`static S3: OnceCell<Client>`).
+    pub statics: HashMap<String, (usize, syn::Type)>,
     /// Files that could not be read or parsed, with the reason.
     pub errors: Vec<(PathBuf, String)>,
 }
@@ -104,6 +106,9 @@ impl CrateSources {
 
     fn index_items(&mut self, file: usize, items: &[Item]) {
         for item in items {
+            if is_test_only(item) {
+                continue;
+            }
             match item {
                 Item::Fn(f) => self.fns.push(FnEntry {
                     file,
@@ -152,6 +157,7 @@ impl CrateSources {
                     if let Some(value) = str_lit(&s.expr) {
                         self.consts.insert(s.ident.to_string(), value);
                     }
+                    self.statics.insert(s.ident.to_string(), (file, (*s.ty).clone()));
                 }
                 Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
@@ -246,4 +252,23 @@ fn flatten_use(tree: &UseTree, prefix: String, out: &mut HashMap<String, String>
         }
         UseTree::Glob(_) => {}
     }
+}
+
+/// Items compiled only for tests (`#[cfg(test)]`, `#[test]`) are not part of any function.
+fn is_test_only(item: &Item) -> bool {
+    let attrs = match item {
+        Item::Fn(f) => &f.attrs,
+        Item::Mod(m) => &m.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Struct(s) => &s.attrs,
+        Item::Const(c) => &c.attrs,
+        Item::Static(s) => &s.attrs,
+        Item::Use(u) => &u.attrs,
+        _ => return false,
+    };
+    attrs.iter().any(|a| {
+        a.path().is_ident("test")
+            || (a.path().is_ident("cfg")
+                && a.parse_args::<syn::Ident>().is_ok_and(|ident| ident == "test"))
+    })
 }

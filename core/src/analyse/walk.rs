@@ -142,12 +142,22 @@ impl Walker<'_, '_> {
     fn type_of(&self, expr: &Expr) -> TypeInfo {
         match expr {
             Expr::Path(p) => {
-                if let Some(ident) = p.path.get_ident()
-                    && let Some(b) = self.lookup(&ident.to_string())
-                {
+                let Some(ident) = p.path.get_ident().map(ToString::to_string) else {
+                    return TypeInfo::Unknown;
+                };
+                if let Some(b) = self.lookup(&ident) {
                     return b.ty.clone();
                 }
-                TypeInfo::Unknown
+                // A `static` client (`static S3: OnceCell<aws_sdk_s3::Client>`).
+                match self.input.sources.statics.get(&ident) {
+                    Some((file, ty)) => {
+                        let empty = HashMap::new();
+                        let aliases =
+                            self.input.sources.files.get(*file).map_or(&empty, |f| &f.aliases);
+                        types::resolve(ty, aliases, None)
+                    }
+                    None => TypeInfo::Unknown,
+                }
             }
             Expr::Reference(r) => self.type_of(&r.expr),
             Expr::Paren(p) => self.type_of(&p.expr),
@@ -388,6 +398,74 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// `envy::from_env::<Config>()` (or `envy::prefixed("P_").from_env()`) fills every field of
+    /// the struct from the environment variable of the same name in upper case: record those as
+    /// the fields' hints.
+    fn envy_config(&mut self, expr: &Expr, bound: &TypeInfo) {
+        let mut cursor = expr;
+        let mut target: Option<String> = None;
+        let mut prefix = String::new();
+        let mut is_envy = false;
+        loop {
+            match cursor {
+                Expr::Try(t) => cursor = &t.expr,
+                Expr::Await(a) => cursor = &a.base,
+                Expr::MethodCall(m) => {
+                    if m.method == "from_env" {
+                        target = target.or_else(|| turbofish(m.turbofish.as_ref()));
+                    }
+                    cursor = &m.receiver;
+                }
+                Expr::Call(call) => {
+                    let Expr::Path(func) = &*call.func else { break };
+                    let segments: Vec<String> =
+                        func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    is_envy = segments.first().is_some_and(|s| s == "envy");
+                    match segments.last().map(String::as_str) {
+                        Some("from_env") => {
+                            target = target.or_else(|| {
+                                func.path.segments.last().and_then(|s| match &s.arguments {
+                                    syn::PathArguments::AngleBracketed(a) => {
+                                        a.args.first().and_then(|g| match g {
+                                            syn::GenericArgument::Type(ty) => {
+                                                super::sources::type_name(ty)
+                                            }
+                                            _ => None,
+                                        })
+                                    }
+                                    _ => None,
+                                })
+                            });
+                        }
+                        Some("prefixed") => {
+                            if let Some(Hint::Literal(p)) = call.args.first().map(|a| self.hint(a))
+                            {
+                                prefix = p;
+                            }
+                        }
+                        _ => {}
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        if !is_envy {
+            return;
+        }
+        let Some(owner) = target.or(match bound {
+            TypeInfo::Named(name) => Some(name.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let Some(fields) = self.input.sources.structs.get(&owner) else { return };
+        for field in fields.keys() {
+            let var = format!("{prefix}{}", field.to_ascii_uppercase());
+            self.out.field_hints.insert((owner.clone(), field.clone()), Hint::Env(var));
+        }
+    }
+
     fn name_setters(&self, krate: &str) -> Vec<&'static str> {
         let prefix = self.input.catalog.crate_prefix(krate).unwrap_or_default();
         services::by_prefix(prefix).map(|s| s.name_setters.to_vec()).unwrap_or_default()
@@ -460,6 +538,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             }
             None => (explicit.unwrap_or(TypeInfo::Unknown), Hint::Unknown),
         };
+        if let Some(init) = &local.init {
+            self.envy_config(&init.expr, &ty);
+        }
         let init = local.init.as_ref().map(|i| std::rc::Rc::new((*i.expr).clone()));
         for name in pat_idents(pat) {
             self.bind(name, Binding { ty: ty.clone(), hint: hint.clone(), init: init.clone() });
@@ -511,7 +592,14 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        visit::visit_expr_call(self, call);
+        // The callee's path is followed below with the arguments' types and hints; visiting it
+        // as a plain path first would follow it without them.
+        if !matches!(&*call.func, Expr::Path(_)) {
+            self.visit_expr(&call.func);
+        }
+        for arg in &call.args {
+            self.visit_expr(arg);
+        }
         let Expr::Path(func) = &*call.func else { return };
         let segments: Vec<String> =
             func.path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -550,6 +638,19 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
     }
 
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        // A crate function passed as a value (`service_fn(handler)`) runs later: follow it.
+        let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if segments.len() == 1 && segments.first().is_some_and(|name| self.lookup(name).is_some()) {
+            return;
+        }
+        let found: Vec<FnEntry> = self.callee(&segments).into_iter().cloned().collect();
+        if let [f] = found.as_slice() {
+            let span = p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
+            self.follow(f, Vec::new(), span);
+        }
+    }
+
     fn visit_item(&mut self, _: &'ast syn::Item) {
         // Nested items (fns, impls inside a body) are indexed with the crate's sources and
         // followed only when called.
@@ -581,4 +682,12 @@ fn pat_idents(pat: &Pat) -> Vec<String> {
         Pat::Paren(p) => pat_idents(&p.pat),
         _ => Vec::new(),
     }
+}
+
+/// The type named by a method turbofish (`from_env::<Config>()`).
+fn turbofish(t: Option<&syn::AngleBracketedGenericArguments>) -> Option<String> {
+    t?.args.iter().find_map(|g| match g {
+        syn::GenericArgument::Type(ty) => super::sources::type_name(ty),
+        _ => None,
+    })
 }

@@ -10,10 +10,7 @@ use super::access_word;
 
 /// The actions a call needs, each with the hints naming its resource and the resource type the
 /// action applies to when a rule says so.
-pub(super) fn actions_of(
-    call: &Call,
-    op: &SdkOperation,
-) -> Vec<(String, Vec<Hint>, Option<String>)> {
+pub fn call_actions(call: &Call, op: &SdkOperation) -> Vec<(String, Vec<Hint>, Option<String>)> {
     let resolved = op.resolve(&call.all_setters());
     let own: Vec<Hint> = call.hints.iter().map(|(_, h)| h.clone()).collect();
     let own = if own.is_empty() {

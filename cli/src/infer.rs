@@ -1,0 +1,74 @@
+//! `leastpriv infer`: per binary, the actions its code needs and a declaration to paste.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args as ClapArgs;
+use leastpriv_core::catalog::Catalog;
+use leastpriv_core::infer::{InferredFunction, infer};
+use leastpriv_core::project;
+use serde::Serialize;
+
+use crate::error::{CliError, catalog_error};
+use crate::output;
+
+/// Arguments of `leastpriv infer`.
+#[derive(Debug, ClapArgs)]
+#[command(about = "Infer the actions each binary needs, from code with or without declarations")]
+pub struct Args {
+    /// A crate or workspace directory, or its Cargo.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    functions: &'a [InferredFunction],
+}
+
+/// Runs `leastpriv infer`.
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let catalog = Catalog::embedded().map_err(catalog_error)?;
+    let crates = project::discover(&args.path).map_err(|err| CliError::input(err.to_string()))?;
+    let functions = infer(catalog, &crates, &args.path);
+    if args.json {
+        output::json(&Output { functions: &functions })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    for f in &functions {
+        let _ = writeln!(out, "{} ({})", f.binary, f.entry.display());
+        if f.actions.is_empty() {
+            let _ = writeln!(out, "  needs no AWS permission");
+        } else {
+            let _ = writeln!(out, "  needs: {}", f.actions.join(", "));
+        }
+        for call in &f.calls {
+            let actions =
+                if call.actions.is_empty() { "-".to_owned() } else { call.actions.join(", ") };
+            let _ = writeln!(
+                out,
+                "    {}:{}  {} {}  → {actions}{}",
+                call.file.display(),
+                call.line,
+                call.crate_name,
+                call.operation,
+                call.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(out, "  suggested declaration:");
+        for line in f.suggestion.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+        out.push('\n');
+    }
+    if functions.is_empty() {
+        out.push_str("no binaries found\n");
+    }
+    output::text(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

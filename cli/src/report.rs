@@ -1,0 +1,69 @@
+//! Rendering diagnostics as miette reports with the offending source lines.
+
+use std::path::Path;
+
+use leastpriv_core::diagnostic::Diagnostic;
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, Severity};
+
+/// Renders one diagnostic against its file's text (`display` is the name shown).
+pub fn render(diagnostic: &Diagnostic, display: &Path, text: &str) -> String {
+    let start = diagnostic.span.start();
+    let end = diagnostic.span.end();
+    let from = offset(text, start.line, start.column);
+    let to = offset(text, end.line, end.column).max(from);
+    let mut help = diagnostic.notes.join("\n");
+    if let Some(h) = &diagnostic.help {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(h);
+    }
+    let mut report = MietteDiagnostic::new(diagnostic.message.clone())
+        .with_code(format!("leastpriv::{}", diagnostic.code))
+        .with_severity(Severity::Error)
+        .with_label(LabeledSpan::at(from..to, "here"));
+    if !help.is_empty() {
+        report = report.with_help(help);
+    }
+    let source = NamedSource::new(display.display().to_string(), text.to_owned());
+    format!("{:?}", Report::new(report).with_source_code(source))
+}
+
+/// The one-line form: `file:line:col: error[code]: message`.
+pub fn one_line(diagnostic: &Diagnostic, display: &Path) -> String {
+    let start = diagnostic.span.start();
+    format!(
+        "{}:{}:{}: error[{}]: {}",
+        display.display(),
+        start.line,
+        start.column + 1,
+        diagnostic.code,
+        diagnostic.message
+    )
+}
+
+/// Byte offset of a 1-based line and 0-based character column.
+fn offset(text: &str, line: usize, column: usize) -> usize {
+    let mut at = 0;
+    for (number, content) in text.split_inclusive('\n').enumerate() {
+        if number + 1 == line {
+            return at + content.char_indices().nth(column).map_or(content.len(), |(i, _)| i);
+        }
+        at += content.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset;
+
+    #[test]
+    fn offsets_count_characters_per_line() {
+        let text = "ab\ncdé f\n";
+        assert_eq!(offset(text, 1, 0), 0);
+        assert_eq!(offset(text, 2, 0), 3);
+        assert_eq!(offset(text, 2, 4), 3 + "cdé ".len());
+        assert_eq!(offset(text, 9, 0), text.len());
+    }
+}
