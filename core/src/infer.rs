@@ -55,7 +55,9 @@ pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<Inferr
             let dep_sources = CrateSources::load(dep, &dep.join("src"), true);
             for file in dep_sources.files {
                 if let Ok(text) = std::fs::read_to_string(&file.path) {
-                    sources.add(file.path, file.display, &text, true);
+                    // Shown by its own path: it is not under this crate's directory.
+                    let display = std::fs::canonicalize(&file.path).unwrap_or(file.path.clone());
+                    sources.add(file.path, display, &text, true);
                 }
             }
         }

@@ -320,13 +320,43 @@ impl Walker<'_, '_> {
             chain.push(m);
             cursor = &m.receiver;
         }
-        let Some(op) = chain.last().copied() else { return };
+        // The operation is the first call on a client-typed value, counting from the innermost
+        // (`STATIC.get().unwrap().get_object()` → `get_object`); without a typed receiver, the
+        // innermost method that is an operation of a declared service.
+        let catalog = self.input.catalog;
+        let typed = chain.iter().rposition(|m| match self.type_of(&m.receiver) {
+            // The receiver may be a wrapper the type resolution sees through (`OnceCell::get`):
+            // the method must be an operation of the client's crate.
+            TypeInfo::Client(krate) => {
+                let method = m.method.to_string();
+                catalog.methods_of(&krate).is_ok_and(|ms| ms.iter().any(|x| *x == method))
+            }
+            _ => false,
+        });
+        let (position, krate) = match typed {
+            Some(i) => {
+                let krate = match chain.get(i).map(|m| self.type_of(&m.receiver)) {
+                    Some(TypeInfo::Client(krate)) => Some(krate),
+                    _ => None,
+                };
+                (i, krate)
+            }
+            None => {
+                let found =
+                    chain.iter().rposition(|m| self.is_declared_operation(&m.method.to_string()));
+                match found {
+                    Some(i) => {
+                        let m = chain[i];
+                        (i, self.untyped_client(&m.method.to_string(), m.method.span()))
+                    }
+                    None => return self.visit_chain_parts(&chain),
+                }
+            }
+        };
+        let Some(op) = chain.get(position).copied() else { return };
+        chain.truncate(position + 1);
         let base = &*op.receiver;
         let method = op.method.to_string();
-        let krate = match self.type_of(base) {
-            TypeInfo::Client(krate) => Some(krate),
-            _ => self.untyped_client(&method, op.method.span()),
-        };
         // Visit everything inside the chain (arguments, the base) for nested calls.
         self.visit_expr(base);
         for m in &chain {
@@ -372,6 +402,28 @@ impl Walker<'_, '_> {
             location,
             via: self.via.clone(),
         });
+    }
+
+    /// Whether any declared service's SDK crate has this client method.
+    fn is_declared_operation(&self, method: &str) -> bool {
+        let catalog = self.input.catalog;
+        self.input.declared_prefixes.iter().any(|prefix| {
+            catalog
+                .crates_of_prefix(prefix)
+                .any(|krate| catalog.methods_of(krate).is_ok_and(|m| m.iter().any(|x| x == method)))
+        })
+    }
+
+    /// Visits a `.send()` chain that is not an SDK call (its receiver and arguments).
+    fn visit_chain_parts(&mut self, chain: &[&ExprMethodCall]) {
+        if let Some(innermost) = chain.last() {
+            self.visit_expr(&innermost.receiver);
+        }
+        for m in chain {
+            for arg in &m.args {
+                self.visit_expr(arg);
+            }
+        }
     }
 
     /// The crate of a `.send()` chain whose receiver has no known type: the one declared service
