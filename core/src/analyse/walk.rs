@@ -329,7 +329,7 @@ impl Walker<'_, '_> {
             // the method must be an operation of the client's crate.
             TypeInfo::Client(krate) => {
                 let method = m.method.to_string();
-                catalog.methods_of(&krate).is_ok_and(|ms| ms.iter().any(|x| *x == method))
+                catalog.methods_of(&krate).is_ok_and(|ms| ms.contains(&method))
             }
             _ => false,
         });
