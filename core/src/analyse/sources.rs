@@ -51,6 +51,8 @@ pub struct CrateSources {
     pub files: Vec<SourceFile>,
     /// Functions and methods.
     pub fns: Vec<FnEntry>,
+    /// Function name → indexes into `fns`, so look-ups stay cheap in large crates.
+    by_name: HashMap<String, Vec<usize>>,
     /// Struct name → field name → field type.
     pub structs: HashMap<String, HashMap<String, syn::Type>>,
     /// `const`/`static` string items: name → value.
@@ -110,7 +112,7 @@ impl CrateSources {
                 continue;
             }
             match item {
-                Item::Fn(f) => self.fns.push(FnEntry {
+                Item::Fn(f) => self.push_fn(FnEntry {
                     file,
                     self_ty: None,
                     name: f.sig.ident.to_string(),
@@ -121,7 +123,7 @@ impl CrateSources {
                     let Some(self_ty) = type_name(&imp.self_ty) else { continue };
                     for impl_item in &imp.items {
                         if let ImplItem::Fn(m) = impl_item {
-                            self.fns.push(FnEntry {
+                            self.push_fn(FnEntry {
                                 file,
                                 self_ty: Some(self_ty.clone()),
                                 name: m.sig.ident.to_string(),
@@ -171,20 +173,26 @@ impl CrateSources {
 
     /// Free functions named `name`.
     pub fn free_fns(&self, name: &str) -> Vec<&FnEntry> {
-        self.fns.iter().filter(|f| f.self_ty.is_none() && f.name == name).collect()
+        self.named(name).filter(|f| f.self_ty.is_none()).collect()
+    }
+
+    fn named<'s>(&'s self, name: &str) -> impl Iterator<Item = &'s FnEntry> + 's {
+        let indexes = self.by_name.get(name).map(Vec::as_slice).unwrap_or_default();
+        indexes.iter().filter_map(|&i| self.fns.get(i))
+    }
+
+    fn push_fn(&mut self, entry: FnEntry) {
+        self.by_name.entry(entry.name.clone()).or_default().push(self.fns.len());
+        self.fns.push(entry);
     }
 
     /// Methods named `name`, of `self_ty` when given.
     pub fn methods(&self, self_ty: Option<&str>, name: &str) -> Vec<&FnEntry> {
-        self.fns
-            .iter()
-            .filter(|f| {
-                f.name == name
-                    && match (self_ty, &f.self_ty) {
-                        (Some(want), Some(have)) => want == have,
-                        (None, Some(_)) => true,
-                        (_, None) => false,
-                    }
+        self.named(name)
+            .filter(|f| match (self_ty, &f.self_ty) {
+                (Some(want), Some(have)) => want == have,
+                (None, Some(_)) => true,
+                (_, None) => false,
             })
             .collect()
     }
