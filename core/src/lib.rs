@@ -13,3 +13,4 @@ pub mod pipeline;
 pub mod policy;
 pub mod project;
 pub mod role;
+pub mod synth;
