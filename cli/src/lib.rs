@@ -12,6 +12,7 @@ mod output;
 mod report;
 mod schema;
 mod simulate;
+mod synth;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Print the JSON Schema of a format (e.g. `policy`).
     Schema(schema::Args),
+    /// Generate each handler's IAM role: manifest, CloudFormation or bare policies.
+    Synth(synth::Args),
 }
 
 /// Parses `args` (including the program name), runs the subcommand and returns the exit code.
@@ -68,6 +71,7 @@ where
         Command::Infer(args) => infer::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Synth(args) => synth::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,255 @@
+//! `leastpriv synth`: the IAM role of every annotated handler of a crate, as a manifest,
+//! CloudFormation (JSON or YAML) or bare policies; `--check` compares with committed output.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, ValueEnum};
+use leastpriv_core::catalog::Catalog;
+use leastpriv_core::pipeline::{HandlerResult, check_crate};
+use leastpriv_core::project::{self, CrateInfo};
+use leastpriv_core::synth::render::{Format, Rendered, render};
+use leastpriv_core::synth::{Manifest, binary_of};
+
+use crate::error::{CliError, EXIT_FINDINGS, catalog_error};
+use crate::{output, report};
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// Declarations, calls with file and line, requirements with provenance, roles (JSON).
+    Manifest,
+    /// A CloudFormation template with one role and log group per function (JSON).
+    CfnJson,
+    /// The same template in YAML, with short-form tags (!Ref, !Sub, !GetAtt).
+    CfnYaml,
+    /// One bare IAM policy document per function (for CDK, Terraform, …).
+    Policy,
+}
+
+impl FormatArg {
+    fn format(self) -> Format {
+        match self {
+            FormatArg::Manifest => Format::Manifest,
+            FormatArg::CfnJson => Format::CfnJson,
+            FormatArg::CfnYaml => Format::CfnYaml,
+            FormatArg::Policy => Format::Policy,
+        }
+    }
+}
+
+/// Arguments of `leastpriv synth`.
+#[derive(Debug, ClapArgs)]
+#[command(
+    about = "Generate the least-privilege IAM role of every #[leastpriv::role] handler of a crate",
+    after_help = "Exit status: 0 written (or up to date), 1 diagnostics, a role that cannot be \
+built, or stale output with --check, 2 bad input.\n\n\
+Examples:\n  leastpriv synth examples/image-resize --format cfn-yaml\n  \
+leastpriv synth . --format cfn-yaml -o leastpriv.cfn.yaml\n  \
+leastpriv synth . --format policy -o policies/        # one <Function>.policy.json each\n  \
+leastpriv synth . --format cfn-yaml --check           # CI: fails when leastpriv.cfn.yaml is stale"
+)]
+pub struct Args {
+    /// The crate: its directory or its Cargo.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum, default_value = "cfn-yaml")]
+    format: FormatArg,
+    /// Write to FILE, or into DIR (an existing directory or a path ending in `/`) under the
+    /// format's file name; atomically. Default: stdout.
+    #[arg(short, long, value_name = "FILE|DIR")]
+    output: Option<PathBuf>,
+    /// Compare with the existing output instead of writing it (`-o`, or the format's file
+    /// name in the crate's directory); exit 1 with a diff when it differs.
+    #[arg(long)]
+    check: bool,
+}
+
+/// The crate `path` names: a package's directory or Cargo.toml (a workspace root must name one
+/// member).
+fn the_crate(path: &Path) -> Result<CrateInfo, CliError> {
+    let crates = project::discover(path).map_err(|err| CliError::input(err.to_string()))?;
+    let dir = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if let Some(found) = crates.iter().find(|c| same(&c.dir, dir)) {
+        return Ok(found.clone());
+    }
+    let members: Vec<String> = crates.iter().map(|c| c.dir.display().to_string()).collect();
+    Err(CliError::input(format!("{} is a workspace, not a crate", path.display()))
+        .with_help(format!("run synth on one member: {}", members.join(", "))))
+}
+
+/// The binary a handler runs in: the binary whose root file holds it, else the only binary.
+fn binary(info: &CrateInfo, handler: &HandlerResult) -> Option<String> {
+    let file = handler.file.to_string_lossy().replace('\\', "/");
+    info.binaries
+        .iter()
+        .find(|b| b.entry.to_string_lossy().replace('\\', "/") == file)
+        .map(|b| b.name.clone())
+        .or_else(|| binary_of(&file, &info.name))
+        .or_else(|| match info.binaries.as_slice() {
+            [only] => Some(only.name.clone()),
+            _ => None,
+        })
+}
+
+/// Where each rendered document goes.
+fn targets(
+    args: &Args,
+    info: &CrateInfo,
+    docs: &[Rendered],
+) -> Result<Option<Vec<PathBuf>>, CliError> {
+    let output = match (&args.output, args.check) {
+        (Some(path), _) => path.clone(),
+        (None, true) => info.dir.join(""),
+        (None, false) => return Ok(None),
+    };
+    let is_dir = output.is_dir() || output.to_string_lossy().ends_with(['/', '\\']);
+    if is_dir {
+        return Ok(Some(docs.iter().map(|d| output.join(&d.file_name)).collect()));
+    }
+    if docs.len() != 1 {
+        return Err(CliError::input(format!(
+            "--format {} gives {} documents; -o needs a directory",
+            args.format.format(),
+            docs.len()
+        ))
+        .with_help("end the path with `/`, e.g. `-o policies/`"));
+    }
+    Ok(Some(vec![output]))
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename.
+fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
+    let fail =
+        |err: std::io::Error| CliError::input(format!("cannot write {}: {err}", path.display()));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.leastpriv-{}.tmp", std::process::id()));
+    std::fs::write(&temp, text).map_err(fail)?;
+    std::fs::rename(&temp, path).map_err(|err| {
+        let _ = std::fs::remove_file(&temp);
+        fail(err)
+    })
+}
+
+/// A unified diff of the committed file against the fresh output.
+fn diff(path: &Path, old: &str, new: &str) -> String {
+    let shown = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{shown}"), &format!("b/{shown}"))
+        .to_string()
+}
+
+/// The command that regenerates the checked output.
+fn update_command(args: &Args, target: &Path) -> String {
+    let out = match &args.output {
+        Some(path) => path.display().to_string(),
+        None if args.format == FormatArg::Policy => {
+            format!("{}/", target.parent().unwrap_or(Path::new(".")).display())
+        }
+        None => target.display().to_string(),
+    };
+    let format = args.format.format();
+    format!("leastpriv synth {} --format {format} -o {out}", args.path.display())
+}
+
+/// Prints the pipeline's diagnostics; returns how many there were.
+fn print_diagnostics(
+    info: &CrateInfo,
+    results: &[HandlerResult],
+    sources: &leastpriv_core::analyse::CrateSources,
+) -> usize {
+    let mut problems = 0;
+    let mut out = String::new();
+    for (path, error) in &sources.errors {
+        problems += 1;
+        out.push_str(&format!("{}: error[unreadable-source]: {error}\n", path.display()));
+    }
+    for result in results {
+        let file = sources.files.iter().find(|f| f.display == result.file);
+        let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
+        let shown = info.dir.join(&result.file);
+        for d in &result.diagnostics {
+            problems += 1;
+            out.push_str(&report::render(d, &shown, &text));
+            out.push('\n');
+        }
+    }
+    eprint!("{out}");
+    problems
+}
+
+/// Runs `leastpriv synth`.
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let catalog = Catalog::embedded().map_err(catalog_error)?;
+    let info = the_crate(&args.path)?;
+    let (sources, results) = check_crate(catalog, &info.dir);
+    let problems = print_diagnostics(&info, &results, &sources);
+    if problems > 0 {
+        eprintln!("leastpriv synth: {problems} problem(s); nothing written");
+        return Ok(ExitCode::from(EXIT_FINDINGS));
+    }
+    if results.is_empty() {
+        return Err(CliError::input(format!(
+            "no #[leastpriv::role] handler in {}",
+            info.dir.display()
+        ))
+        .with_help("annotate each handler; `leastpriv infer` suggests the attribute"));
+    }
+    let manifest = match Manifest::build(catalog, &info.name, &results, |h| binary(&info, h)) {
+        Ok(manifest) => manifest,
+        Err(err) => {
+            let mut error = CliError::input(err.to_string());
+            error.code = EXIT_FINDINGS;
+            return Err(match err.help() {
+                Some(help) => error.with_help(help),
+                None => error,
+            });
+        }
+    };
+    let docs = render(&manifest, args.format.format())
+        .map_err(|err| CliError::input(format!("cannot render: {err}")))?;
+    let Some(paths) = targets(&args, &info, &docs)? else {
+        if docs.len() != 1 {
+            return Err(CliError::input(format!(
+                "--format {} gives {} documents (one per function); write them with -o DIR/",
+                args.format.format(),
+                docs.len()
+            )));
+        }
+        for doc in &docs {
+            output::text(&doc.text)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if args.check {
+        let mut stale = Vec::new();
+        for (doc, path) in docs.iter().zip(&paths) {
+            let old = std::fs::read_to_string(path).unwrap_or_default();
+            if old != doc.text {
+                output::text(&diff(path, &old, &doc.text))?;
+                stale.push(path);
+            }
+        }
+        if let Some(first) = stale.first() {
+            let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("error: {} out of date with the code", names.join(", "));
+            eprintln!("  help: update with `{}`", update_command(&args, first));
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (doc, path) in docs.iter().zip(&paths) {
+        write_atomically(path, &doc.text)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
