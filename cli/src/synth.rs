@@ -233,15 +233,15 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.check {
         let mut stale = Vec::new();
         for (doc, path) in docs.iter().zip(&paths) {
-            let old = std::fs::read_to_string(path).unwrap_or_default();
-            if old != doc.text {
-                output::text(&diff(path, &old, &doc.text))?;
+            let old = std::fs::read_to_string(path).ok();
+            if old.as_deref() != Some(doc.text.as_str()) {
+                output::text(&diff(path, old.as_deref().unwrap_or_default(), &doc.text))?;
+                let state = if old.is_some() { "is out of date" } else { "does not exist" };
+                eprintln!("error: {} {state}", path.display());
                 stale.push(path);
             }
         }
         if let Some(first) = stale.first() {
-            let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
-            eprintln!("error: {} out of date with the code", names.join(", "));
             eprintln!("  help: update with `{}`", update_command(&args, first));
             return Ok(ExitCode::from(EXIT_FINDINGS));
         }

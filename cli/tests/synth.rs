@@ -62,7 +62,7 @@ fn check_passes_on_committed_output_and_fails_with_a_diff_and_the_fix() {
     assert!(diff.contains("-                  - \"dynamodb:DeleteItem\""), "{diff}");
     assert!(diff.contains("+                  - \"dynamodb:PutItem\""), "{diff}");
     let err = stderr(&out);
-    assert!(err.contains("out of date"), "{err}");
+    assert!(err.contains("is out of date"), "{err}");
     assert!(err.contains(&format!("--format cfn-yaml -o {}", target.display())), "{err}");
     // --check never writes.
     assert!(std::fs::read_to_string(&target).unwrap().contains("DeleteItem"));
