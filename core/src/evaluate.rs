@@ -254,3 +254,13 @@ impl<'a> PolicySet<'a> {
         Ok(Evaluation { decision, statements, reason, notes })
     }
 }
+
+/// Whether `text` matches `pattern` the way `StringLike` does (`*` any run, `?` one character,
+/// case-sensitive), without policy variables. Used to match code's resource names against
+/// declared name patterns.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    match pattern::tokens(pattern, None) {
+        Ok(tokens) => pattern::glob(&tokens, text),
+        Err(_) => false,
+    }
+}

@@ -92,19 +92,6 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// `resize_image` → `ResizeImage`.
-pub fn pascal_case(name: &str) -> String {
-    name.split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        })
-        .collect()
-}
-
 fn level_tokens(level: AccessLevel) -> TokenStream {
     let variant = match level {
         AccessLevel::List => quote!(List),
@@ -123,7 +110,8 @@ fn role_const(
     calls: &[crate::analyse::Call],
 ) -> TokenStream {
     let handler = func.sig.ident.to_string();
-    let name = decl.name.as_ref().map_or_else(|| pascal_case(&handler), |n| n.value.clone());
+    let name =
+        decl.name.as_ref().map_or_else(|| crate::synth::pascal_case(&handler), |n| n.value.clone());
     let ident = format_ident!("{}_ROLE", handler.to_ascii_uppercase());
     let vis = &func.vis;
     let grants = decl.entries.iter().map(|e| {

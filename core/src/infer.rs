@@ -224,16 +224,7 @@ fn literal_name(text: &str) -> String {
 
 /// `UPLOAD_BUCKET` → `UploadBucket`.
 fn pascal(name: &str) -> String {
-    name.split(['_', '-'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let lower = w.to_ascii_lowercase();
-            let mut chars = lower.chars();
-            chars
-                .next()
-                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        })
-        .collect()
+    crate::synth::pascal_case(&name.to_ascii_lowercase())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -78,10 +78,15 @@ pub fn hint_matches(entry: &Entry, hint: &Hint) -> Option<bool> {
             let name = declared.as_literal()?;
             let value = value.trim_start_matches('/');
             let name = name.trim_start_matches('/');
+            // A URL or ARN ends with the name; a declared pattern (`app/db/*`) matches like
+            // `StringLike`.
+            let last = value.rsplit(['/', ':']).next().unwrap_or(value);
             Some(
                 value == name
                     || value.ends_with(&format!("/{name}"))
-                    || value.ends_with(&format!(":{name}")),
+                    || value.ends_with(&format!(":{name}"))
+                    || crate::evaluate::wildcard_match(name, value)
+                    || crate::evaluate::wildcard_match(name, last),
             )
         }
         Hint::Unknown => None,

@@ -80,18 +80,9 @@ pub(crate) fn statements(grants: &[Grant], catalog: &Catalog) -> Vec<Statement> 
         .collect()
 }
 
-/// `s3` → `S3`, `execute-api` → `ExecuteApi`, `lambda.amazonaws.com` → `Lambda`.
+/// `s3` → `S3`, `execute-api` → `ExecuteApi`.
 fn pascal(word: &str) -> String {
-    word.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    super::pascal_case(word)
 }
 
 /// The statement id: services, access levels, and what a KMS or PassRole condition names.
