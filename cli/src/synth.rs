@@ -1,5 +1,6 @@
 //! `leastpriv synth`: the IAM role of every annotated handler of a crate, as a manifest,
-//! CloudFormation (JSON or YAML) or bare policies; `--check` compares with committed output.
+//! CloudFormation (JSON or YAML), bare policies or merged into a SAM template; `--check`
+//! compares with committed output.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use leastpriv_core::catalog::Catalog;
 use leastpriv_core::pipeline::{HandlerResult, check_crate};
 use leastpriv_core::project::{self, CrateInfo};
 use leastpriv_core::synth::render::{Format, Rendered, render};
+use leastpriv_core::synth::sam::{SamOptions, merge_text, sam_file_name};
 use leastpriv_core::synth::{Manifest, binary_of};
 
 use crate::error::{CliError, EXIT_FINDINGS, catalog_error};
@@ -25,16 +27,24 @@ enum FormatArg {
     CfnYaml,
     /// One bare IAM policy document per function (for CDK, Terraform, …).
     Policy,
+    /// The SAM template given with --template, with the roles merged in.
+    Sam,
 }
 
 impl FormatArg {
-    fn format(self) -> Format {
+    /// The core format it renders; none for `sam` (a merge, see `leastpriv_core::synth::sam`).
+    fn format(self) -> Option<Format> {
         match self {
-            FormatArg::Manifest => Format::Manifest,
-            FormatArg::CfnJson => Format::CfnJson,
-            FormatArg::CfnYaml => Format::CfnYaml,
-            FormatArg::Policy => Format::Policy,
+            FormatArg::Manifest => Some(Format::Manifest),
+            FormatArg::CfnJson => Some(Format::CfnJson),
+            FormatArg::CfnYaml => Some(Format::CfnYaml),
+            FormatArg::Policy => Some(Format::Policy),
+            FormatArg::Sam => None,
         }
+    }
+
+    fn as_str(self) -> &'static str {
+        self.format().map_or("sam", Format::as_str)
     }
 }
 
@@ -47,7 +57,9 @@ built, or stale output with --check, 2 bad input.\n\n\
 Examples:\n  leastpriv synth examples/image-resize --format cfn-yaml\n  \
 leastpriv synth . --format cfn-yaml -o leastpriv.cfn.yaml\n  \
 leastpriv synth . --format policy -o policies/        # one <Function>.policy.json each\n  \
-leastpriv synth . --format cfn-yaml --check           # CI: fails when leastpriv.cfn.yaml is stale"
+leastpriv synth . --format cfn-yaml --check           # CI: fails when leastpriv.cfn.yaml is stale\n  \
+leastpriv synth . --format sam --template template.yaml -o template.leastpriv.yaml\n  \
+leastpriv synth . --format sam --template template.yaml --in-place --map ApiFunction=api"
 )]
 pub struct Args {
     /// The crate: its directory or its Cargo.toml.
@@ -64,6 +76,43 @@ pub struct Args {
     /// name in the crate's directory); exit 1 with a diff when it differs.
     #[arg(long)]
     check: bool,
+    /// `--format sam`: the SAM template to merge the roles into (YAML or JSON). The default
+    /// output file is `<stem>.leastpriv.<ext>` next to it.
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
+    /// `--format sam`: replace the template itself (atomically) instead of writing a new file.
+    #[arg(long, conflicts_with = "output")]
+    in_place: bool,
+    /// `--format sam`: the template function FUNCTION (logical id) runs the binary BINARY;
+    /// overrides Metadata.BuildProperties.Binary and CodeUri. Repeatable.
+    #[arg(long = "map", value_name = "FUNCTION=BINARY", value_parser = parse_map)]
+    map: Vec<(String, String)>,
+}
+
+fn parse_map(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((function, binary)) if !function.is_empty() && !binary.is_empty() => {
+            Ok((function.to_owned(), binary.to_owned()))
+        }
+        _ => Err(format!("expected FUNCTION=BINARY, got `{text}`")),
+    }
+}
+
+/// Rejects options that belong to another format.
+fn validate(args: &Args) -> Result<(), CliError> {
+    let sam = args.format == FormatArg::Sam;
+    if sam && args.template.is_none() {
+        return Err(CliError::input("--format sam needs --template FILE (the SAM template)"));
+    }
+    let sam_only = [
+        ("--template", args.template.is_some()),
+        ("--in-place", args.in_place),
+        ("--map", !args.map.is_empty()),
+    ];
+    if let Some((name, _)) = sam_only.iter().find(|(_, given)| *given && !sam) {
+        return Err(CliError::input(format!("{name} is for --format sam only")));
+    }
+    Ok(())
 }
 
 /// The crate `path` names: a package's directory or Cargo.toml (a workspace root must name one
@@ -103,10 +152,15 @@ fn targets(
     info: &CrateInfo,
     docs: &[Rendered],
 ) -> Result<Option<Vec<PathBuf>>, CliError> {
-    let output = match (&args.output, args.check) {
-        (Some(path), _) => path.clone(),
-        (None, true) => info.dir.join(""),
-        (None, false) => return Ok(None),
+    let template = args.template.as_deref().filter(|_| args.format == FormatArg::Sam);
+    if let Some(template) = template.filter(|_| args.in_place) {
+        return Ok(Some(vec![template.to_path_buf()]));
+    }
+    let output = match (&args.output, args.check, template) {
+        (Some(path), _, _) => path.clone(),
+        (None, true, Some(template)) => template_dir(template).join(""),
+        (None, true, None) => info.dir.join(""),
+        (None, false, _) => return Ok(None),
     };
     let is_dir = output.is_dir() || output.to_string_lossy().ends_with(['/', '\\']);
     if is_dir {
@@ -115,7 +169,7 @@ fn targets(
     if docs.len() != 1 {
         return Err(CliError::input(format!(
             "--format {} gives {} documents; -o needs a directory",
-            args.format.format(),
+            args.format.as_str(),
             docs.len()
         ))
         .with_help("end the path with `/`, e.g. `-o policies/`"));
@@ -123,7 +177,12 @@ fn targets(
     Ok(Some(vec![output]))
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory and a rename.
+fn template_dir(template: &Path) -> &Path {
+    template.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename (an
+/// existing file keeps its permissions). On any error `path` is untouched.
 fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
     let fail =
         |err: std::io::Error| CliError::input(format!("cannot write {}: {err}", path.display()));
@@ -131,7 +190,14 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(fail)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{name}.leastpriv-{}.tmp", std::process::id()));
-    std::fs::write(&temp, text).map_err(fail)?;
+    let written = std::fs::write(&temp, text).and_then(|()| match std::fs::metadata(path) {
+        Ok(old) => std::fs::set_permissions(&temp, old.permissions()),
+        Err(_) => Ok(()),
+    });
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail(err));
+    }
     std::fs::rename(&temp, path).map_err(|err| {
         let _ = std::fs::remove_file(&temp);
         fail(err)
@@ -151,14 +217,22 @@ fn diff(path: &Path, old: &str, new: &str) -> String {
 /// The command that regenerates the checked output.
 fn update_command(args: &Args, target: &Path) -> String {
     let out = match &args.output {
-        Some(path) => path.display().to_string(),
+        _ if args.in_place => "--in-place".to_owned(),
+        Some(path) => format!("-o {}", path.display()),
         None if args.format == FormatArg::Policy => {
-            format!("{}/", target.parent().unwrap_or(Path::new(".")).display())
+            format!("-o {}/", target.parent().unwrap_or(Path::new(".")).display())
         }
-        None => target.display().to_string(),
+        None => format!("-o {}", target.display()),
     };
-    let format = args.format.format();
-    format!("leastpriv synth {} --format {format} -o {out}", args.path.display())
+    let mut sam = String::new();
+    if let Some(template) = &args.template {
+        sam.push_str(&format!(" --template {}", template.display()));
+    }
+    for (function, binary) in &args.map {
+        sam.push_str(&format!(" --map {function}={binary}"));
+    }
+    let format = args.format.as_str();
+    format!("leastpriv synth {} --format {format}{sam} {out}", args.path.display())
 }
 
 /// Prints the pipeline's diagnostics; returns how many there were.
@@ -187,8 +261,37 @@ fn print_diagnostics(
     problems
 }
 
+/// `--format sam`: the template with the roles merged in; notes and warnings go to stderr.
+fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rendered, CliError> {
+    let Some(template) = &args.template else {
+        return Err(CliError::input("--format sam needs --template FILE (the SAM template)"));
+    };
+    let text = std::fs::read_to_string(template)
+        .map_err(|err| CliError::input(format!("cannot read {}: {err}", template.display())))?;
+    let options = SamOptions {
+        template_dir: template_dir(template).to_path_buf(),
+        crate_dir: info.dir.clone(),
+        map: args.map.iter().cloned().collect(),
+    };
+    let merged = merge_text(&text, manifest, &options).map_err(|err| {
+        let error = CliError::input(format!("{}: {}", template.display(), err.message));
+        match err.help {
+            Some(help) => error.with_help(help),
+            None => error,
+        }
+    })?;
+    for note in &merged.notes {
+        eprintln!("note: {note}");
+    }
+    for warning in &merged.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(Rendered { file_name: sam_file_name(template), text: merged.text })
+}
+
 /// Runs `leastpriv synth`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    validate(&args)?;
     let catalog = Catalog::embedded().map_err(catalog_error)?;
     let info = the_crate(&args.path)?;
     let (sources, results) = check_crate(catalog, &info.dir);
@@ -215,13 +318,16 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             });
         }
     };
-    let docs = render(&manifest, args.format.format())
-        .map_err(|err| CliError::input(format!("cannot render: {err}")))?;
+    let docs = match args.format.format() {
+        Some(format) => render(&manifest, format)
+            .map_err(|err| CliError::input(format!("cannot render: {err}")))?,
+        None => vec![merge_sam(&args, &info, &manifest)?],
+    };
     let Some(paths) = targets(&args, &info, &docs)? else {
         if docs.len() != 1 {
             return Err(CliError::input(format!(
                 "--format {} gives {} documents (one per function); write them with -o DIR/",
-                args.format.format(),
+                args.format.as_str(),
                 docs.len()
             )));
         }

@@ -156,3 +156,126 @@ fn bad_input_exits_2() {
     let out = leastpriv(&["synth", s(&example("orders")), "--format", "yaml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sam_merges_each_example_into_its_committed_template() {
+    for name in ["image-resize", "orders", "queue-worker"] {
+        let dir = example(name);
+        let template = dir.join("template.yaml");
+        let args = ["synth", s(&dir), "--format", "sam", "--template", s(&template)];
+        let out = leastpriv(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "{name}: {}", stderr(&out));
+        let committed =
+            std::fs::read_to_string(example(name).join("template.leastpriv.yaml")).unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), committed, "{name}");
+        // --check compares with template.leastpriv.yaml next to the template.
+        let out = leastpriv(&[&args[..], &["--check"]].concat());
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sam_in_place_replaces_the_file_atomically_and_leaves_it_alone_on_error() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    let dir = scratch("in-place");
+    let template = dir.join("template.yaml");
+    let original = std::fs::read_to_string(example("orders").join("template.yaml")).unwrap();
+    std::fs::write(&template, &original).unwrap();
+    std::fs::set_permissions(&template, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // A second name for the original inode: a rename leaves it intact, a rewrite would not.
+    std::fs::hard_link(&template, dir.join("before.yaml")).unwrap();
+    let inode = std::fs::metadata(&template).unwrap().ino();
+    let orders = example("orders");
+    let args = ["synth", s(&orders), "--format", "sam", "--template", s(&template), "--in-place"];
+    let out = leastpriv(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let merged = std::fs::read_to_string(&template).unwrap();
+    let committed = std::fs::read_to_string(orders.join("template.leastpriv.yaml")).unwrap();
+    assert_eq!(merged, committed);
+    let meta = std::fs::metadata(&template).unwrap();
+    assert_ne!(meta.ino(), inode, "replaced by a rename, not rewritten");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert_eq!(std::fs::read_to_string(dir.join("before.yaml")).unwrap(), original);
+    let mut names: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["before.yaml", "template.yaml"], "no temporary file left behind");
+    // In place again: up to date.
+    let out = leastpriv(&[&args[..], &["--check"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // A conflicting variable: an error, and the file is not touched.
+    let conflicting = merged.replace("SENDER: !Ref SenderIdentity", "SENDER: someone@example.com");
+    assert_ne!(conflicting, merged);
+    std::fs::write(&template, &conflicting).unwrap();
+    let inode = std::fs::metadata(&template).unwrap().ino();
+    let out = leastpriv(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("SENDER") && err.contains("someone@example.com"), "{err}");
+    assert!(err.contains(r#"{"Ref":"SenderIdentity"}"#), "{err}");
+    assert_eq!(std::fs::read_to_string(&template).unwrap(), conflicting);
+    assert_eq!(std::fs::metadata(&template).unwrap().ino(), inode);
+}
+
+#[test]
+fn sam_reports_what_it_drops_and_what_it_cannot_match() {
+    let dir = scratch("sam-notes");
+    let template = dir.join("app.yaml");
+    let text = std::fs::read_to_string(example("image-resize").join("template.yaml")).unwrap();
+    let stray = "  Stray:\n    Type: AWS::Serverless::Function\n    Properties:\n      \
+                 CodeUri: other/\n      Handler: bootstrap\n      Runtime: provided.al2023\n\n";
+    let text = text
+        .replace(
+            "      Handler: bootstrap\n",
+            "      Handler: bootstrap\n      Policies:\n        - AWSLambdaBasicExecutionRole\n",
+        )
+        .replace("Outputs:\n", &format!("{stray}Outputs:\n"));
+    std::fs::write(&template, text).unwrap();
+    let image = example("image-resize");
+    let out = leastpriv(&["synth", s(&image), "--format", "sam", "--template", s(&template)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("note: ResizeFunction: dropped Policies"), "{err}");
+    assert!(err.contains("warning: Stray: "), "{err}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("AWSLambdaBasicExecutionRole"), "{stdout}");
+
+    // --map: Stray runs the same binary; -o DIR/ names the file after the template.
+    let out_dir = format!("{}/", dir.join("out").display());
+    let args = ["synth", s(&image), "--format", "sam", "--template", s(&template)];
+    let out = leastpriv(&[&args[..], &["--map", "Stray=image-resize", "-o", &out_dir]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let written = std::fs::read_to_string(dir.join("out/app.leastpriv.yaml")).unwrap();
+    assert_eq!(written.matches("Role: !GetAtt ResizeImageRole.Arn").count(), 2, "{written}");
+}
+
+#[test]
+fn sam_options_need_sam_and_sam_needs_a_template() {
+    let image = example("image-resize");
+    let out = leastpriv(&["synth", s(&image), "--format", "sam"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--template"), "{}", stderr(&out));
+    let out = leastpriv(&["synth", s(&image), "--format", "cfn-yaml", "--in-place"]);
+    assert_eq!(out.status.code(), Some(2));
+    let template = image.join("template.yaml");
+    let out = leastpriv(&[
+        "synth",
+        s(&image),
+        "--format",
+        "sam",
+        "--template",
+        s(&template),
+        "--in-place",
+        "-o",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out =
+        leastpriv(&["synth", s(&image), "--format", "sam", "--template", "/nonexistent.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+}

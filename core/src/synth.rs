@@ -1,6 +1,6 @@
 //! Synthesis: a handler's declaration and requirements become its [`FunctionRole`] (policy
 //! statements, log group, trust, tags, environment), which the renderers write as a manifest,
-//! CloudFormation JSON or YAML, or bare policies.
+//! CloudFormation JSON or YAML, or bare policies, or [`sam`] merges into a SAM template.
 //!
 //! Decisions (DESIGN §6 leaves them open):
 //!
@@ -22,6 +22,7 @@ pub mod cfn;
 pub mod document;
 pub mod manifest;
 pub mod render;
+pub mod sam;
 
 mod arn;
 mod env;

@@ -1,0 +1,260 @@
+//! Merging roles into SAM templates (`--format sam`): each example's `template.yaml` merged is its
+//! committed `template.leastpriv.yaml`, holds the facts the merge promises (role, environment, log
+//! group, no SAM policies, parameters only for names the template lacks), merges again unchanged,
+//! and passes cfn-lint (with `LEASTPRIV_CFN_LINT`; cfn-lint runs the SAM transform itself through
+//! its dependency aws-sam-translator, so the transformed template is linted too). The other
+//! tests cover matching, conflicts and what is dropped on small templates.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use leastpriv_core::catalog::Catalog;
+use leastpriv_core::pipeline::check_crate;
+use leastpriv_core::synth::document::Node;
+use leastpriv_core::synth::sam::{SamOptions, merge, merge_text};
+use leastpriv_core::synth::{Manifest, binary_of};
+
+const EXAMPLES: &[(&str, &str)] = &[
+    ("image-resize", "ResizeFunction"),
+    ("orders", "OrdersApiFunction"),
+    ("queue-worker", "QueueWorkerFunction"),
+];
+
+fn example_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
+}
+
+fn manifest(name: &str) -> Manifest {
+    let catalog = Catalog::embedded().unwrap();
+    let (_, results) = check_crate(catalog, &example_dir(name));
+    Manifest::build(catalog, name, &results, |h| binary_of(&h.file.to_string_lossy(), name))
+        .unwrap()
+}
+
+fn options(name: &str) -> SamOptions {
+    SamOptions {
+        template_dir: example_dir(name),
+        crate_dir: example_dir(name),
+        map: Default::default(),
+    }
+}
+
+fn at<'a>(node: &'a Node, path: &[&str]) -> &'a Node {
+    path.iter().fold(node, |n, key| n.get(key).unwrap_or_else(|| panic!("no {key} in {path:?}")))
+}
+
+#[test]
+fn examples_merge_into_their_committed_templates() {
+    for (name, function_id) in EXAMPLES {
+        let m = manifest(name);
+        let text = std::fs::read_to_string(example_dir(name).join("template.yaml")).unwrap();
+        let merged = merge_text(&text, &m, &options(name)).unwrap();
+        assert!(merged.warnings.is_empty(), "{name}: {:?}", merged.warnings);
+        let path = example_dir(name).join("template.leastpriv.yaml");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == merged.text,
+            "{} is stale; regenerate it with\n  cargo run -q -p leastpriv-cli -- synth examples/{name} --format sam --template examples/{name}/template.yaml -o examples/{name}/template.leastpriv.yaml",
+            path.display()
+        );
+        // Deterministic, and a merged template merges again unchanged.
+        assert_eq!(merge_text(&text, &m, &options(name)).unwrap(), merged);
+        let again = merge_text(&merged.text, &m, &options(name)).unwrap();
+        assert_eq!(again.text, merged.text, "{name}: merging twice changes the template");
+        assert!(again.notes.is_empty(), "{name}: {:?}", again.notes);
+
+        let doc = Node::from_yaml_str(&merged.text).unwrap();
+        let original = Node::from_yaml_str(&text).unwrap();
+        let role = &m.functions[0].role;
+        let resources = at(&doc, &["Resources"]);
+        let properties = at(resources, &[function_id, "Properties"]);
+        assert_eq!(
+            properties.get("Role"),
+            Some(&Node::get_att(role.role_logical_id.clone(), "Arn"))
+        );
+        assert_eq!(
+            at(properties, &["LoggingConfig", "LogGroup"]),
+            &Node::reference(role.log_group.logical_id.clone())
+        );
+        assert!(properties.get("Policies").is_none(), "{name}");
+        let variables = at(properties, &["Environment", "Variables"]);
+        for (var, value) in &role.environment {
+            let value = Node::from_serialize(value).unwrap();
+            let found = variables.get(var).unwrap_or_else(|| panic!("{name}: no {var}"));
+            assert_eq!(found, &value, "{name}: {var}");
+        }
+        assert_eq!(
+            at(resources, &[&role.role_logical_id, "Type"]).as_str(),
+            Some("AWS::IAM::Role")
+        );
+        assert_eq!(
+            at(resources, &[&role.log_group.logical_id, "Type"]).as_str(),
+            Some("AWS::Logs::LogGroup")
+        );
+        // Everything the template had is still there, in its order, first.
+        let (Node::Map(before), Node::Map(after)) = (at(&original, &["Resources"]), resources)
+        else {
+            panic!("Resources")
+        };
+        let kept: Vec<&String> =
+            after.iter().map(|(k, _)| k).filter(|k| before.iter().any(|(b, _)| b == *k)).collect();
+        assert_eq!(kept, before.iter().map(|(k, _)| k).collect::<Vec<_>>(), "{name}");
+        for (id, resource) in before.iter().filter(|(id, _)| id != function_id) {
+            assert_eq!(after.iter().find(|(k, _)| k == id).map(|(_, v)| v), Some(resource));
+        }
+        assert_eq!(doc.get("Outputs"), original.get("Outputs"), "{name}");
+        assert_eq!(doc.get("Transform"), original.get("Transform"), "{name}");
+        // Names that are resources or parameters of the template are not added as parameters.
+        assert_eq!(doc.get("Parameters"), original.get("Parameters"), "{name}");
+    }
+}
+
+#[test]
+fn cfn_lint_finds_nothing_in_the_merged_templates() {
+    let Ok(cfn_lint) = std::env::var("LEASTPRIV_CFN_LINT") else {
+        eprintln!("LEASTPRIV_CFN_LINT is not set; skipping cfn-lint (see .ci/run)");
+        return;
+    };
+    let files: Vec<PathBuf> = EXAMPLES
+        .iter()
+        .map(|(name, _)| example_dir(name).join("template.leastpriv.yaml"))
+        .collect();
+    let out = Command::new(&cfn_lint)
+        .args(["--format", "parseable", "--"])
+        .args(&files)
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {cfn_lint}: {err}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim().is_empty(),
+        "cfn-lint reported (exit {:?}):\n{stdout}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const SMALL: &str = r#"Transform: AWS::Serverless-2016-10-31
+Conditions:
+  Prod: !Equals [!Ref "AWS::StackName", prod]
+Resources:
+  Other:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: elsewhere/
+      Handler: bootstrap
+  Resize:
+    Type: AWS::Serverless::Function
+    Condition: Prod
+    Properties:
+      CodeUri: ./
+      Handler: bootstrap
+      Policies:
+        - S3CrudPolicy:
+            BucketName: !Ref ThumbnailBucket
+      PermissionsBoundary: arn:aws:iam::123456789012:policy/b
+      Environment:
+        Variables:
+          KEEP: !Sub "${AWS::Region}-x"
+          THUMBNAIL_BUCKET: !Sub "${ThumbnailBucket}"
+"#;
+
+#[test]
+fn codeuri_matches_policies_are_dropped_and_missing_names_become_parameters() {
+    let m = manifest("image-resize");
+    let merged = merge(Node::from_yaml_str(SMALL).unwrap(), &m, &options("image-resize")).unwrap();
+    assert_eq!(merged.matched, [("Resize".to_owned(), "ResizeImage".to_owned())]);
+    assert_eq!(merged.notes.len(), 1, "{:?}", merged.notes);
+    assert!(
+        merged.notes[0].contains("dropped Policies, PermissionsBoundary"),
+        "{:?}",
+        merged.notes
+    );
+    assert_eq!(merged.warnings.len(), 1, "{:?}", merged.warnings);
+    assert!(merged.warnings[0].starts_with("Other: "), "{:?}", merged.warnings);
+    let doc = &merged.template;
+    let properties = at(doc, &["Resources", "Resize", "Properties"]);
+    assert!(
+        properties.get("Policies").is_none() && properties.get("PermissionsBoundary").is_none()
+    );
+    let variables = at(properties, &["Environment", "Variables"]);
+    // `!Sub "${ThumbnailBucket}"` is the same value as `!Ref ThumbnailBucket`: kept as written.
+    assert_eq!(variables.get("THUMBNAIL_BUCKET"), Some(&Node::sub("${ThumbnailBucket}")));
+    assert_eq!(variables.get("UPLOAD_BUCKET"), Some(&Node::reference("UploadBucketName")));
+    assert!(variables.get("KEEP").is_some());
+    // The role exists only with its function.
+    let condition = Node::string("Prod");
+    assert_eq!(at(doc, &["Resources", "ResizeImageRole", "Condition"]), &condition);
+    assert_eq!(at(doc, &["Resources", "ResizeImageLogGroup", "Condition"]), &condition);
+    // Neither bucket is in this template: both are parameters, inserted before Conditions.
+    let Node::Map(top) = doc else { panic!() };
+    let keys: Vec<&str> = top.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["Transform", "Parameters", "Conditions", "Resources"]);
+    let Node::Map(parameters) = at(doc, &["Parameters"]) else { panic!() };
+    let names: Vec<&str> = parameters.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["ThumbnailBucket", "UploadBucketName"]);
+}
+
+#[test]
+fn a_conflicting_variable_is_an_error_naming_both_values() {
+    let m = manifest("image-resize");
+    let text = SMALL.replace(r#"!Sub "${ThumbnailBucket}""#, "other-bucket");
+    let err = merge(Node::from_yaml_str(&text).unwrap(), &m, &options("image-resize")).unwrap_err();
+    assert!(err.message.contains("THUMBNAIL_BUCKET"), "{err}");
+    assert!(err.message.contains("\"other-bucket\""), "{err}");
+    assert!(err.message.contains(r#"{"Ref":"ThumbnailBucket"}"#), "{err}");
+    assert!(err.help.is_some());
+}
+
+#[test]
+fn explicit_maps_win_and_bad_maps_are_errors() {
+    let m = manifest("image-resize");
+    let mut opts = options("image-resize");
+    opts.map.insert("Other".to_owned(), "image-resize".to_owned());
+    let merged = merge(Node::from_yaml_str(SMALL).unwrap(), &m, &opts).unwrap();
+    let matched: Vec<&str> = merged.matched.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(matched, ["Other", "Resize"]);
+    // The shared role is added once, after its first function, without Resize's condition.
+    let Node::Map(resources) = at(&merged.template, &["Resources"]) else { panic!() };
+    let ids: Vec<&str> = resources.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(ids, ["Other", "ResizeImageLogGroup", "ResizeImageRole", "Resize"]);
+    assert!(at(&merged.template, &["Resources", "ResizeImageRole"]).get("Condition").is_none());
+
+    let mut opts = options("image-resize");
+    opts.map.insert("Missing".to_owned(), "image-resize".to_owned());
+    let err = merge(Node::from_yaml_str(SMALL).unwrap(), &m, &opts).unwrap_err();
+    assert!(err.message.contains("no AWS::Serverless::Function `Missing`"), "{err}");
+    let mut opts = options("image-resize");
+    opts.map.insert("Other".to_owned(), "nope".to_owned());
+    let err = merge(Node::from_yaml_str(SMALL).unwrap(), &m, &opts).unwrap_err();
+    assert!(err.message.contains("binary `nope`"), "{err}");
+}
+
+#[test]
+fn attributes_of_resources_elsewhere_become_parameters_and_json_stays_json() {
+    // queue-worker's role uses ${JobsQueue.QueueName} etc.; this template has none of them.
+    let m = manifest("queue-worker");
+    let text = r#"{"Transform": "AWS::Serverless-2016-10-31", "Resources": {"F": {
+        "Type": "AWS::Serverless::Function",
+        "Metadata": {"BuildProperties": {"Binary": "queue-worker"}},
+        "Properties": {"CodeUri": "x/", "Handler": "bootstrap"}}}}"#;
+    let merged = merge_text(text, &m, &options("queue-worker")).unwrap();
+    assert!(merged.text.starts_with("{\n"), "{}", merged.text);
+    let doc = Node::from_json_str(&merged.text).unwrap();
+    let Node::Map(parameters) = at(&doc, &["Parameters"]) else { panic!() };
+    let names: Vec<&str> = parameters.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ForwardQueue",
+            "ForwardQueueQueueName",
+            "JobsQueueQueueName",
+            "NotificationsTopic",
+            "NotificationsTopicTopicName",
+            "WorkerKey"
+        ]
+    );
+    assert!(!merged.text.contains("${JobsQueue.QueueName}"), "{}", merged.text);
+    assert!(merged.text.contains("${JobsQueueQueueName}"), "{}", merged.text);
+}
