@@ -1,0 +1,239 @@
+//! What the walk knows of expressions' types: bindings, fields, statics, constructors, returns,
+//! and configs filled from the environment.
+
+use std::collections::HashMap;
+
+use syn::{Expr, ExprCall};
+
+use super::Walker;
+use crate::analyse::sources::FnEntry;
+use crate::analyse::types::{self, TypeInfo};
+use crate::analyse::values::{self, Hint};
+
+impl Walker<'_, '_> {
+    pub(super) fn type_of(&self, expr: &Expr) -> TypeInfo {
+        match expr {
+            Expr::Path(p) => {
+                let Some(ident) = p.path.get_ident().map(ToString::to_string) else {
+                    return TypeInfo::Unknown;
+                };
+                if let Some(b) = self.lookup(&ident) {
+                    return b.ty.clone();
+                }
+                // A `static` client (`static S3: OnceCell<aws_sdk_s3::Client>`).
+                match self.input.sources.statics.get(&ident) {
+                    Some((file, ty)) => {
+                        let empty = HashMap::new();
+                        let aliases =
+                            self.input.sources.files.get(*file).map_or(&empty, |f| &f.aliases);
+                        types::resolve(ty, aliases, None)
+                    }
+                    None => TypeInfo::Unknown,
+                }
+            }
+            Expr::Reference(r) => self.type_of(&r.expr),
+            Expr::Paren(p) => self.type_of(&p.expr),
+            Expr::Group(g) => self.type_of(&g.expr),
+            Expr::Unary(u) => self.type_of(&u.expr),
+            Expr::Try(t) => self.type_of(&t.expr),
+            Expr::Await(a) => self.type_of(&a.base),
+            Expr::Field(f) => {
+                let TypeInfo::Named(owner) = self.type_of(&f.base) else {
+                    return TypeInfo::Unknown;
+                };
+                let member = match &f.member {
+                    syn::Member::Named(ident) => ident.to_string(),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
+                };
+                match self.input.sources.field_type(&owner, &member) {
+                    Some(ty) => self.resolve_type(ty),
+                    None => TypeInfo::Unknown,
+                }
+            }
+            Expr::MethodCall(m)
+                if values::PASS_THROUGH.contains(&m.method.to_string().as_str()) =>
+            {
+                self.type_of(&m.receiver)
+            }
+            Expr::MethodCall(m) => {
+                // A method of the crate with a declared return type.
+                let owner = match self.type_of(&m.receiver) {
+                    TypeInfo::Named(owner) => Some(owner),
+                    _ => None,
+                };
+                let found = self.input.sources.methods(owner.as_deref(), &m.method.to_string());
+                match found.as_slice() {
+                    [one] => self.return_type(one),
+                    _ => TypeInfo::Unknown,
+                }
+            }
+            Expr::Call(call) => self.call_type(call),
+            Expr::Struct(s) => s.path.segments.last().map_or(TypeInfo::Unknown, |seg| {
+                match seg.ident.to_string().as_str() {
+                    "Self" => self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named),
+                    name => TypeInfo::Named(name.to_owned()),
+                }
+            }),
+            _ => TypeInfo::Unknown,
+        }
+    }
+
+    pub(super) fn return_type(&self, f: &FnEntry) -> TypeInfo {
+        match &f.sig.output {
+            syn::ReturnType::Type(_, ty) => {
+                let empty = HashMap::new();
+                let aliases = self.input.sources.files.get(f.file).map_or(&empty, |s| &s.aliases);
+                let ty = unwrap_result(ty);
+                types::resolve(ty, aliases, f.self_ty.as_deref())
+            }
+            syn::ReturnType::Default => TypeInfo::Unknown,
+        }
+    }
+
+    pub(super) fn call_type(&self, call: &ExprCall) -> TypeInfo {
+        let Expr::Path(func) = &*call.func else { return TypeInfo::Unknown };
+        let segments: Vec<String> =
+            func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let Some(last) = segments.last().map(String::as_str) else { return TypeInfo::Unknown };
+        if matches!(last, "new" | "from_conf" | "from") && segments.len() >= 2 {
+            let owner = &segments[..segments.len() - 1];
+            let empty = HashMap::new();
+            let full = types::expand(owner, self.aliases().unwrap_or(&empty));
+            if let Some(krate) = types::client_crate(&full) {
+                return TypeInfo::Client(krate);
+            }
+            if matches!(owner.last().map(String::as_str), Some("Arc" | "Box" | "Rc" | "Some")) {
+                return call.args.first().map_or(TypeInfo::Unknown, |a| self.type_of(a));
+            }
+        }
+        if matches!(last, "Some" | "Ok") {
+            return call.args.first().map_or(TypeInfo::Unknown, |a| self.type_of(a));
+        }
+        let found = self.callee(&segments);
+        match found.as_slice() {
+            [one] => self.return_type(one),
+            _ if segments.len() >= 2 && last == "new" => {
+                segments.get(segments.len() - 2).map_or(TypeInfo::Unknown, |o| {
+                    if o == "Self" {
+                        self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named)
+                    } else {
+                        TypeInfo::Named(o.clone())
+                    }
+                })
+            }
+            _ => TypeInfo::Unknown,
+        }
+    }
+
+    /// Crate functions a call path may name: `helper`, `module::helper`, `Store::new`,
+    /// `Self::new`.
+    pub(super) fn callee(&self, segments: &[String]) -> Vec<&FnEntry> {
+        let Some(last) = segments.last() else { return Vec::new() };
+        if segments.len() >= 2 {
+            let owner = &segments[segments.len() - 2];
+            let owner = if owner == "Self" { self.self_ty.clone() } else { Some(owner.clone()) };
+            if let Some(owner) = owner {
+                let methods = self.input.sources.methods(Some(&owner), last);
+                if !methods.is_empty() {
+                    return methods;
+                }
+            }
+        }
+        let free = self.input.sources.free_fns(last);
+        if free.len() > 1 {
+            // Prefer the one in the current file.
+            let here: Vec<&FnEntry> =
+                free.iter().copied().filter(|f| Some(f.file) == self.file).collect();
+            if here.len() == 1 {
+                return here;
+            }
+        }
+        free
+    }
+
+    pub(super) fn envy_config(&mut self, expr: &Expr, bound: &TypeInfo) {
+        let mut cursor = expr;
+        let mut target: Option<String> = None;
+        let mut prefix = String::new();
+        let mut is_envy = false;
+        loop {
+            match cursor {
+                Expr::Try(t) => cursor = &t.expr,
+                Expr::Await(a) => cursor = &a.base,
+                Expr::MethodCall(m) => {
+                    if m.method == "from_env" {
+                        target = target.or_else(|| turbofish(m.turbofish.as_ref()));
+                    }
+                    cursor = &m.receiver;
+                }
+                Expr::Call(call) => {
+                    let Expr::Path(func) = &*call.func else { break };
+                    let segments: Vec<String> =
+                        func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    is_envy = segments.first().is_some_and(|s| s == "envy");
+                    match segments.last().map(String::as_str) {
+                        Some("from_env") => {
+                            target = target.or_else(|| {
+                                func.path.segments.last().and_then(|s| match &s.arguments {
+                                    syn::PathArguments::AngleBracketed(a) => {
+                                        a.args.first().and_then(|g| match g {
+                                            syn::GenericArgument::Type(ty) => {
+                                                crate::analyse::sources::type_name(ty)
+                                            }
+                                            _ => None,
+                                        })
+                                    }
+                                    _ => None,
+                                })
+                            });
+                        }
+                        Some("prefixed") => {
+                            if let Some(Hint::Literal(p)) = call.args.first().map(|a| self.hint(a))
+                            {
+                                prefix = p;
+                            }
+                        }
+                        _ => {}
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        if !is_envy {
+            return;
+        }
+        let Some(owner) = target.or(match bound {
+            TypeInfo::Named(name) => Some(name.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let Some(fields) = self.input.sources.structs.get(&owner) else { return };
+        for field in fields.keys() {
+            let var = format!("{prefix}{}", field.to_ascii_uppercase());
+            self.out.field_hints.insert((owner.clone(), field.clone()), Hint::Env(var));
+        }
+    }
+}
+
+/// `Result<T, E>` → `T`, for return types.
+fn unwrap_result(ty: &syn::Type) -> &syn::Type {
+    if let syn::Type::Path(p) = ty
+        && let Some(last) = p.path.segments.last()
+        && last.ident == "Result"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return inner;
+    }
+    ty
+}
+
+/// The type named by a method turbofish (`from_env::<Config>()`).
+fn turbofish(t: Option<&syn::AngleBracketedGenericArguments>) -> Option<String> {
+    t?.args.iter().find_map(|g| match g {
+        syn::GenericArgument::Type(ty) => crate::analyse::sources::type_name(ty),
+        _ => None,
+    })
+}
