@@ -2,6 +2,7 @@
 //! CloudFormation (JSON or YAML), bare policies or merged into a SAM template; `--check`
 //! compares with committed output.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -132,18 +133,25 @@ fn the_crate(path: &Path) -> Result<CrateInfo, CliError> {
         .with_help(format!("run synth on one member: {}", members.join(", "))))
 }
 
+/// The crate's binaries by root file (`/`-separated), for [`binary`].
+fn binaries_by_entry(info: &CrateInfo) -> HashMap<String, String> {
+    let entries = info.binaries.iter().rev();
+    entries.map(|b| (b.entry.to_string_lossy().replace('\\', "/"), b.name.clone())).collect()
+}
+
 /// The binary a handler runs in: the binary whose root file holds it, else the only binary.
-fn binary(info: &CrateInfo, handler: &HandlerResult) -> Option<String> {
+fn binary(
+    info: &CrateInfo,
+    by_entry: &HashMap<String, String>,
+    handler: &HandlerResult,
+) -> Option<String> {
     let file = handler.file.to_string_lossy().replace('\\', "/");
-    info.binaries
-        .iter()
-        .find(|b| b.entry.to_string_lossy().replace('\\', "/") == file)
-        .map(|b| b.name.clone())
-        .or_else(|| binary_of(&file, &info.name))
-        .or_else(|| match info.binaries.as_slice() {
+    by_entry.get(&file).cloned().or_else(|| binary_of(&file, &info.name)).or_else(|| {
+        match info.binaries.as_slice() {
             [only] => Some(only.name.clone()),
             _ => None,
-        })
+        }
+    })
 }
 
 /// Where each rendered document goes.
@@ -247,7 +255,7 @@ fn print_diagnostics(
         problems += 1;
         out.push_str(&format!("{}: error[unreadable-source]: {error}\n", path.display()));
     }
-    for result in results {
+    for result in results.iter().filter(|r| !r.diagnostics.is_empty()) {
         let file = sources.files.iter().find(|f| f.display == result.file);
         let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
         let shown = info.dir.join(&result.file);
@@ -307,17 +315,19 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         ))
         .with_help("annotate each handler; `leastpriv infer` suggests the attribute"));
     }
-    let manifest = match Manifest::build(catalog, &info.name, &results, |h| binary(&info, h)) {
-        Ok(manifest) => manifest,
-        Err(err) => {
-            let mut error = CliError::input(err.to_string());
-            error.code = EXIT_FINDINGS;
-            return Err(match err.help() {
-                Some(help) => error.with_help(help),
-                None => error,
-            });
-        }
-    };
+    let by_entry = binaries_by_entry(&info);
+    let manifest =
+        match Manifest::build(catalog, &info.name, &results, |h| binary(&info, &by_entry, h)) {
+            Ok(manifest) => manifest,
+            Err(err) => {
+                let mut error = CliError::input(err.to_string());
+                error.code = EXIT_FINDINGS;
+                return Err(match err.help() {
+                    Some(help) => error.with_help(help),
+                    None => error,
+                });
+            }
+        };
     let docs = match args.format.format() {
         Some(format) => render(&manifest, format)
             .map_err(|err| CliError::input(format!("cannot render: {err}")))?,

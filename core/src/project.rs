@@ -1,6 +1,7 @@
 //! Finding crates and binaries: a path (directory or `Cargo.toml`) → the workspace's member crates
 //! → each crate's binaries (`src/main.rs`, `src/bin/*.rs`, `[[bin]]` entries).
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -150,8 +151,13 @@ fn crate_info(dir: &Path, manifest: &Manifest) -> Result<CrateInfo, ProjectError
         };
         binaries.push(Binary { name: bin_name, entry });
     }
+    // Sets of what is taken: a crate with thousands of binaries stays linear.
+    let mut entries: HashSet<PathBuf> = binaries.iter().map(|b| b.entry.clone()).collect();
+    let mut names: HashSet<String> = binaries.iter().map(|b| b.name.clone()).collect();
     let mut push = |binary: Binary| {
-        if !binaries.iter().any(|b| b.entry == binary.entry || b.name == binary.name) {
+        if !entries.contains(&binary.entry) && !names.contains(&binary.name) {
+            entries.insert(binary.entry.clone());
+            names.insert(binary.name.clone());
             binaries.push(binary);
         }
     };
