@@ -1,9 +1,9 @@
 //! Merging roles into SAM templates (`--format sam`): each example's `template.yaml` merged is its
 //! committed `template.leastpriv.yaml`, holds the facts the merge promises (role, environment, log
 //! group, no SAM policies, parameters only for names the template lacks), merges again unchanged,
-//! and passes cfn-lint (with `LEASTPRIV_CFN_LINT`; cfn-lint runs the SAM transform itself through
-//! its dependency aws-sam-translator, so the transformed template is linted too). The other
-//! tests cover matching, conflicts and what is dropped on small templates.
+//! and passes cfn-lint (with `LEASTPRIV_CFN_LINT`; with aws-sam-translator installed next to it,
+//! as `.ci/run` does, cfn-lint runs the SAM transform and lints the transformed template too).
+//! The other tests cover matching, conflicts and what is dropped on small templates.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
