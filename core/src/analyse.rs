@@ -111,8 +111,6 @@ pub struct Analysis {
     pub clients: Vec<ClientUse>,
     /// Calls whose client could not be told apart.
     pub ambiguities: Vec<Ambiguity>,
-    /// Every source file read, for rebuild tracking.
-    pub files_read: Vec<PathBuf>,
     /// Hints of struct fields, learnt where a struct literal assigns them a known value
     /// (`Store { table: env::var("TABLE")? }`): (struct, field) → hint.
     pub field_hints: std::collections::HashMap<(String, String), Hint>,

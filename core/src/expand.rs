@@ -77,7 +77,8 @@ pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> T
     let (decl, analysis) = (&result.declaration, &result.analysis);
     let errors = diagnostics.iter().map(|d| d.to_syn_error().to_compile_error());
     let role = role_const(&func, decl, &result.check, &analysis.calls);
-    let tracked = analysis.files_read.iter().filter_map(|p| p.to_str()).map(|p| {
+    // Every source file read: cargo re-runs the expansion when one of them changes.
+    let tracked = sources.files.iter().filter_map(|f| f.path.to_str()).map(|p| {
         quote! { const _: &[u8] = include_bytes!(#p); }
     });
     quote! {

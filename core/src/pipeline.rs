@@ -85,9 +85,7 @@ pub fn is_role_attribute(attr: &syn::Attribute) -> bool {
 pub fn annotated_handlers(sources: &CrateSources) -> Vec<(usize, syn::ItemFn, TokenStream)> {
     let mut out = Vec::new();
     for (index, file) in sources.files.iter().enumerate() {
-        let Ok(text) = std::fs::read_to_string(&file.path) else { continue };
-        let Ok(ast) = syn::parse_file(&text) else { continue };
-        collect_handlers(&ast.items, index, &mut out);
+        collect_handlers(&file.ast.items, index, &mut out);
     }
     out
 }

@@ -17,6 +17,8 @@ pub struct SourceFile {
     pub has_lines: bool,
     /// `use` aliases of the file: local name → full path (`S3` → `aws_sdk_s3::Client`).
     pub aliases: HashMap<String, String>,
+    /// The parsed file (kept so callers need not read and parse it again).
+    pub ast: syn::File,
 }
 
 /// A function or method of the crate.
@@ -53,6 +55,8 @@ pub struct CrateSources {
     pub fns: Vec<FnEntry>,
     /// Function name → indexes into `fns`, so look-ups stay cheap in large crates.
     by_name: HashMap<String, Vec<usize>>,
+    /// (file, free function name) → indexes into `fns`: a file's own functions come first.
+    by_file: HashMap<(usize, String), Vec<usize>>,
     /// Struct name → field name → field type.
     pub structs: HashMap<String, HashMap<String, syn::Type>>,
     /// `const`/`static` string items: name → value.
@@ -96,8 +100,8 @@ impl CrateSources {
                         flatten_use(&u.tree, String::new(), &mut aliases);
                     }
                 }
-                self.files.push(SourceFile { path, display, has_lines, aliases });
                 self.index_items(file, &ast.items);
+                self.files.push(SourceFile { path, display, has_lines, aliases, ast });
             }
             Err(err) => {
                 let at = err.span().start();
@@ -181,7 +185,17 @@ impl CrateSources {
         indexes.iter().filter_map(|&i| self.fns.get(i))
     }
 
+    /// Free functions named `name` defined in `file`.
+    pub fn free_fns_in(&self, file: usize, name: &str) -> Vec<&FnEntry> {
+        let key = (file, name.to_owned());
+        let indexes = self.by_file.get(&key).map(Vec::as_slice).unwrap_or_default();
+        indexes.iter().filter_map(|&i| self.fns.get(i)).collect()
+    }
+
     fn push_fn(&mut self, entry: FnEntry) {
+        if entry.self_ty.is_none() {
+            self.by_file.entry((entry.file, entry.name.clone())).or_default().push(self.fns.len());
+        }
         self.by_name.entry(entry.name.clone()).or_default().push(self.fns.len());
         self.fns.push(entry);
     }

@@ -35,10 +35,7 @@ pub struct AnalysisInput<'a> {
 
 /// Analyses one handler function: its own calls and those of every crate function it reaches.
 pub fn analyse_function(input: &AnalysisInput<'_>, handler: &syn::ItemFn) -> Analysis {
-    let mut out = Analysis {
-        files_read: input.sources.files.iter().map(|f| f.path.clone()).collect(),
-        ..Analysis::default()
-    };
+    let mut out = Analysis::default();
     let mut visited = HashSet::new();
     let handler_name = handler.sig.ident.to_string();
     visited.insert(format!("::{handler_name}"));

@@ -139,16 +139,17 @@ impl Walker<'_, '_> {
                 }
             }
         }
-        let free = self.input.sources.free_fns(last);
-        if free.len() > 1 {
-            // Prefer the one in the current file.
-            let here: Vec<&FnEntry> =
-                free.iter().copied().filter(|f| Some(f.file) == self.file).collect();
-            if here.len() == 1 {
+        // A function of the current file shadows same-named ones elsewhere (each binary's
+        // `src/bin/*.rs` has its own namespace).
+        if segments.len() == 1
+            && let Some(file) = self.file
+        {
+            let here = self.input.sources.free_fns_in(file, last);
+            if !here.is_empty() {
                 return here;
             }
         }
-        free
+        self.input.sources.free_fns(last)
     }
 
     pub(super) fn envy_config(&mut self, expr: &Expr, bound: &TypeInfo) {
