@@ -139,3 +139,17 @@ fn bad_path_exits_2() {
         String::from_utf8_lossy(&out.stderr).contains("give a crate directory or its Cargo.toml")
     );
 }
+
+#[test]
+fn config_struct_extracted_by_figment_from_prefixed_variables() {
+    let v = expect("figment-config", &[("figment-config", &["s3:PutObject"])]);
+    let suggestion = v["functions"][0]["suggestion"].as_str().unwrap();
+    assert!(suggestion.contains("env = \"APP_ARCHIVE_BUCKET\""), "{suggestion}");
+}
+
+#[test]
+fn config_struct_deserialised_by_the_config_crate_from_a_prefixed_environment() {
+    let v = expect("config-crate", &[("config-crate", &["dynamodb:PutItem"])]);
+    let suggestion = v["functions"][0]["suggestion"].as_str().unwrap();
+    assert!(suggestion.contains("env = \"SVC_AUDIT_TABLE\""), "{suggestion}");
+}

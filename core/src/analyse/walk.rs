@@ -196,9 +196,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             }
             None => (explicit.unwrap_or(TypeInfo::Unknown), Hint::Unknown),
         };
-        if let Some(init) = &local.init {
-            self.envy_config(&init.expr, &ty);
-        }
+        // A config filled from the environment: its type is the one it deserialises into.
+        let config = local.init.as_ref().and_then(|init| self.env_config(&init.expr, &ty));
+        let ty = match (ty, config) {
+            (TypeInfo::Unknown, Some(owner)) => TypeInfo::Named(owner),
+            (ty, _) => ty,
+        };
         let init = local.init.as_ref().map(|i| std::rc::Rc::new((*i.expr).clone()));
         for name in pat_idents(pat) {
             self.bind(name, Binding { ty: ty.clone(), hint: hint.clone(), init: init.clone() });

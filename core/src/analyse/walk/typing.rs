@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use syn::visit::{self, Visit};
 use syn::{Expr, ExprCall};
 
 use super::Walker;
@@ -152,69 +153,85 @@ impl Walker<'_, '_> {
         self.input.sources.free_fns(last)
     }
 
-    pub(super) fn envy_config(&mut self, expr: &Expr, bound: &TypeInfo) {
-        let mut cursor = expr;
-        let mut target: Option<String> = None;
-        let mut prefix = String::new();
-        let mut is_envy = false;
-        loop {
-            match cursor {
-                Expr::Try(t) => cursor = &t.expr,
-                Expr::Await(a) => cursor = &a.base,
-                Expr::MethodCall(m) => {
-                    if m.method == "from_env" {
-                        target = target.or_else(|| turbofish(m.turbofish.as_ref()));
-                    }
-                    cursor = &m.receiver;
+    /// A config struct filled from the environment: every field is read from the variable of
+    /// its name in upper case, after the source's prefix. Recognised sources:
+    /// `envy::from_env::<C>()` / `envy::prefixed("P_").from_env::<C>()`,
+    /// figment's `Figment::new().merge(Env::prefixed("P_")).extract::<C>()`, and the config
+    /// crate's `Config::builder().add_source(Environment::with_prefix("P")).build()?
+    /// .try_deserialize::<C>()` (prefix and field joined by `_`). The target type comes from the
+    /// turbofish or the binding's declared type.
+    pub(super) fn env_config(&mut self, expr: &Expr, bound: &TypeInfo) -> Option<String> {
+        struct Sources<'w, 'a, 'i> {
+            walker: &'w Walker<'a, 'i>,
+            from_env: bool,
+            prefix: Option<String>,
+            target: Option<String>,
+        }
+        impl<'ast> Visit<'ast> for Sources<'_, '_, '_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "from_env" | "extract" | "try_deserialize" | "try_into"
+                ) {
+                    self.target = self.target.take().or_else(|| turbofish(m.turbofish.as_ref()));
                 }
-                Expr::Call(call) => {
-                    let Expr::Path(func) = &*call.func else { break };
+                visit::visit_expr_method_call(self, m);
+            }
+
+            fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+                if let Expr::Path(func) = &*call.func {
                     let segments: Vec<String> =
                         func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-                    is_envy = segments.first().is_some_and(|s| s == "envy");
-                    match segments.last().map(String::as_str) {
-                        Some("from_env") => {
-                            target = target.or_else(|| {
+                    let first = segments.first().map(String::as_str).unwrap_or_default();
+                    let owner =
+                        segments.iter().rev().nth(1).map(String::as_str).unwrap_or_default();
+                    let last = segments.last().map(String::as_str).unwrap_or_default();
+                    let literal = || match call.args.first().map(|a| self.walker.hint(a)) {
+                        Some(Hint::Literal(p)) => Some(p),
+                        _ => None,
+                    };
+                    match (first, owner, last) {
+                        ("envy", _, "from_env") => {
+                            self.from_env = true;
+                            let generic =
                                 func.path.segments.last().and_then(|s| match &s.arguments {
-                                    syn::PathArguments::AngleBracketed(a) => {
-                                        a.args.first().and_then(|g| match g {
-                                            syn::GenericArgument::Type(ty) => {
-                                                crate::analyse::sources::type_name(ty)
-                                            }
-                                            _ => None,
-                                        })
-                                    }
+                                    syn::PathArguments::AngleBracketed(a) => turbofish(Some(a)),
                                     _ => None,
-                                })
-                            });
+                                });
+                            self.target = self.target.take().or(generic);
                         }
-                        Some("prefixed") => {
-                            if let Some(Hint::Literal(p)) = call.args.first().map(|a| self.hint(a))
-                            {
-                                prefix = p;
-                            }
+                        ("envy", _, "prefixed") | (_, "Env", "prefixed") => {
+                            self.from_env = true;
+                            self.prefix = literal();
                         }
+                        (_, "Env", "raw") => self.from_env = true,
+                        (_, "Environment", "with_prefix") => {
+                            self.from_env = true;
+                            self.prefix = literal().map(|p| format!("{p}_"));
+                        }
+                        (_, "Environment", "default" | "new") => self.from_env = true,
                         _ => {}
                     }
-                    break;
                 }
-                _ => break,
+                visit::visit_expr_call(self, call);
             }
         }
-        if !is_envy {
-            return;
+        let mut found = Sources { walker: self, from_env: false, prefix: None, target: None };
+        found.visit_expr(expr);
+        if !found.from_env {
+            return None;
         }
-        let Some(owner) = target.or(match bound {
+        let prefix = found.prefix.unwrap_or_default();
+        let owner = found.target.or(match bound {
             TypeInfo::Named(name) => Some(name.clone()),
             _ => None,
-        }) else {
-            return;
-        };
-        let Some(fields) = self.input.sources.structs.get(&owner) else { return };
+        })?;
+        let fields = self.input.sources.structs.get(&owner)?;
         for field in fields.keys() {
             let var = format!("{prefix}{}", field.to_ascii_uppercase());
             self.out.field_hints.insert((owner.clone(), field.clone()), Hint::Env(var));
         }
+        Some(owner)
     }
 }
 
