@@ -139,15 +139,34 @@ impl Checker<'_> {
             return;
         }
         if op.mapping == Mapping::Unmapped {
-            self.unmapped(index, call, &op, &prefix);
+            let message = format!(
+                "the IAM catalog knows no action for `{}` `{}` ({})",
+                call.crate_name, call.method, op.operation
+            );
+            self.unmapped(index, call, &prefix, message);
             return;
         }
-        for (action, hints, resource_type) in coverage::call_actions(call, &op) {
+        let actions = coverage::call_actions(call, &op);
+        if actions.is_empty() {
+            // Every action of the call depends on setters the analysis did not see (the items
+            // of a transaction built elsewhere): an empty grant would fail at run time.
+            let message = format!(
+                "cannot tell which actions `.{}()` needs: they depend on its {}, which are built \
+                 where the analysis cannot see them",
+                call.method,
+                setters_of(&op)
+            );
+            self.unmapped(index, call, &prefix, message);
+            return;
+        }
+        for (action, hints, resource_type) in actions {
             self.require(index, call, &action, &hints, resource_type, Reason::Call);
         }
     }
 
-    fn unmapped(&mut self, index: usize, call: &Call, op: &SdkOperation, prefix: &str) {
+    /// A call whose actions the catalog cannot give: covered by the explicit `actions` of the
+    /// service's entries, or an error.
+    fn unmapped(&mut self, index: usize, call: &Call, prefix: &str, message: String) {
         let explicit: Vec<(usize, String)> = self
             .entries_of(prefix)
             .into_iter()
@@ -155,15 +174,7 @@ impl Checker<'_> {
             .collect();
         if explicit.is_empty() {
             self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnmappedOperation,
-                    call.span,
-                    format!(
-                        "the IAM catalog knows no action for `{}` `{}` ({})",
-                        call.crate_name, call.method, op.operation
-                    ),
-                )
-                .help(format!(
+                Diagnostic::new(Code::UnmappedOperation, call.span, message).help(format!(
                     "declare the actions it needs explicitly: `{}(…, actions = [\"{prefix}:…\"])`",
                     prefix.replace('-', "_")
                 )),
@@ -331,6 +342,18 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The setters an operation's rules depend on, for messages (`put`, `update`, …).
+fn setters_of(op: &SdkOperation) -> String {
+    let mut names: Vec<String> = op
+        .rules
+        .iter()
+        .filter_map(|r| r.when.as_ref())
+        .map(|w| format!("`{}`", w.setter))
+        .collect();
+    names.dedup();
+    if names.is_empty() { "arguments".to_owned() } else { names.join(", ") }
 }
 
 /// The attribute word for an access level.

@@ -1,0 +1,16 @@
+// Items built where the analysis cannot see them: the entry names the actions explicitly.
+use leastpriv_test_sdk::aws_sdk_dynamodb::{self, types::TransactWriteItem};
+
+fn items() -> Vec<TransactWriteItem> {
+    Vec::new()
+}
+
+#[leastpriv::role(dynamodb(actions = ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"], table = "orders"))]
+pub async fn place(client: &aws_sdk_dynamodb::Client) -> Result<(), leastpriv_test_sdk::Error> {
+    client.transact_write_items().transact_items(items()).send().await?;
+    Ok(())
+}
+
+fn main() {
+    assert_eq!(PLACE_ROLE.actions(), ["dynamodb:ConditionCheckItem", "dynamodb:PutItem"]);
+}
