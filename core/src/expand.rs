@@ -169,8 +169,3 @@ fn role_const(
         };
     }
 }
-
-/// A diagnostic for problems the macro context itself has (used by the macro crate).
-pub fn context_error(message: &str) -> Diagnostic {
-    Diagnostic::new(Code::UnreadableSource, Span::call_site(), message)
-}

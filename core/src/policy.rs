@@ -15,7 +15,7 @@
 
 mod condition;
 mod error;
-mod json;
+pub(crate) mod json;
 mod parse;
 mod principal;
 mod resolve;

@@ -310,6 +310,15 @@ pub struct FunctionRole {
     pub grants: Vec<Grant>,
 }
 
+/// The role's tags, in the order declared.
+pub(crate) fn role_tags(decl: &crate::declare::Declaration) -> Vec<RoleTag> {
+    decl.options
+        .tags
+        .iter()
+        .map(|t| RoleTag { key: t.value.0.clone(), value: t.value.1.clone() })
+        .collect()
+}
+
 /// `forward_jobs` → `ForwardJobs`. Logical ids are letters and digits and start with a letter.
 pub fn pascal_case(name: &str) -> String {
     let mut out: String = name
@@ -421,12 +430,7 @@ pub fn synthesize(
         policy,
         placement,
         log_group,
-        tags: decl
-            .options
-            .tags
-            .iter()
-            .map(|t| RoleTag { key: t.value.0.clone(), value: t.value.1.clone() })
-            .collect(),
+        tags: role_tags(decl),
         permissions_boundary: decl.options.boundary.as_ref().map(|b| arn::reference_of(&b.value)),
         path: decl.options.path.as_ref().map(|p| p.value.clone()),
         environment,

@@ -1,4 +1,5 @@
-//! An order-preserving JSON tree that rejects duplicate keys: the parser's input form.
+//! An order-preserving JSON tree that rejects duplicate keys: the input form of policies and of
+//! JSON templates.
 
 use std::fmt;
 
@@ -115,7 +116,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
         while let Some(key) = map.next_key::<String>()? {
             if members.iter().any(|(k, _)| *k == key) {
                 return Err(de::Error::custom(format_args!(
-                    "duplicate key `{key}`: IAM rejects an element that repeats a key"
+                    "duplicate key `{key}`: IAM and CloudFormation reject an element that repeats a key"
                 )));
             }
             let value = map.next_value()?;

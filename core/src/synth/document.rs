@@ -10,8 +10,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 use saphyr::{LoadableYamlNode, Mapping, Scalar, ScalarStyle, Tag, Yaml, YamlEmitter};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use crate::policy::json::Json;
 
 /// A JSON/YAML value whose maps keep their keys in the order written.
 #[derive(Debug, Clone, PartialEq)]
@@ -281,75 +283,23 @@ impl Serialize for Node {
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
+        // The policy model's order-preserving reader (it also rejects duplicate keys).
+        Json::deserialize(deserializer).map(Node::from)
     }
 }
 
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Number(v.into()))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-        Ok(Node::Number(v.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-        serde_json::Number::from_f64(v)
-            .map(Node::Number)
-            .ok_or_else(|| E::custom("numbers must be finite"))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
-        Node::deserialize(deserializer)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Node::List(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries: Vec<(String, Node)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if entries.iter().any(|(k, _)| *k == key) {
-                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+impl From<Json> for Node {
+    fn from(json: Json) -> Self {
+        match json {
+            Json::Null => Node::Null,
+            Json::Bool(b) => Node::Bool(b),
+            Json::Number(n) => Node::Number(n),
+            Json::String(s) => Node::String(s),
+            Json::Array(items) => Node::List(items.into_iter().map(Node::from).collect()),
+            Json::Object(members) => {
+                Node::Map(members.into_iter().map(|(k, v)| (k, Node::from(v))).collect())
             }
-            let value = map.next_value()?;
-            entries.push((key, value));
         }
-        Ok(Node::Map(entries))
     }
 }
 

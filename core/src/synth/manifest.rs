@@ -134,12 +134,7 @@ pub fn declaration_view(decl: &Declaration) -> DeclarationView {
         log_retention_days: decl.options.log_retention_days.as_ref().map(|d| d.value),
         boundary: decl.options.boundary.as_ref().map(|b| b.value.to_string()),
         path: decl.options.path.as_ref().map(|p| p.value.clone()),
-        tags: decl
-            .options
-            .tags
-            .iter()
-            .map(|t| RoleTag { key: t.value.0.clone(), value: t.value.1.clone() })
-            .collect(),
+        tags: super::role_tags(decl),
     }
 }
 
