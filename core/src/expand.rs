@@ -10,7 +10,6 @@ use crate::analyse::CrateSources;
 use crate::catalog::{AccessLevel, Catalog};
 use crate::check::CheckResult;
 use crate::declare::Declaration;
-use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::{HandlerSource, run_handler};
 
 /// What the macro knows about where it runs.
