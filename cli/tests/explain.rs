@@ -98,3 +98,32 @@ fn catalog_json_contract() {
         assert!(v["sources"][source].is_string(), "{source}");
     }
 }
+
+#[test]
+fn explain_sdk_waiter_is_the_operation_it_polls() {
+    let v = json(&["explain", "--sdk", "aws-sdk-s3", "wait_until_bucket_exists", "--json"]);
+    assert_eq!(v["crate"], "aws-sdk-s3");
+    assert_eq!(v["method"], "wait_until_bucket_exists");
+    assert_eq!(v["operation"], "HeadBucket");
+    assert_eq!(v["waiter_of"], "HeadBucket");
+    let head = json(&["explain", "--sdk", "aws-sdk-s3", "head_bucket", "--json"]);
+    assert_eq!(v["actions"], head["actions"]);
+    assert!(!v["actions"].as_array().unwrap().is_empty());
+    assert!(head.get("waiter_of").is_none(), "{head}");
+
+    let out = leastpriv(&["explain", "--sdk", "aws_sdk_dynamodb", "wait_until_table_exists"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("aws-sdk-dynamodb wait_until_table_exists (waiter of DescribeTable)\n"),
+        "{text}"
+    );
+    assert!(text.contains("needs:   dynamodb:DescribeTable"), "{text}");
+}
+
+#[test]
+fn misspelt_waiter_suggests_the_waiter() {
+    let out = leastpriv(&["explain", "--sdk", "aws-sdk-s3", "wait_until_bucket_exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("`wait_until_bucket_exists`"));
+}

@@ -84,6 +84,8 @@ struct Counts {
     actions: usize,
     sdk_services: usize,
     sdk_operations: usize,
+    #[serde(default)]
+    sdk_waiters: usize,
     operations_by_mapping: BTreeMap<String, usize>,
 }
 
@@ -125,6 +127,9 @@ struct ResourceData {
 struct CrateData {
     prefix: Option<String>,
     operations: BTreeMap<String, OperationData>,
+    /// Waiter method (`wait_until_bucket_exists`) → client method of the operation it polls.
+    #[serde(default)]
+    waiters: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,6 +216,7 @@ impl Catalog {
             actions: h.counts.actions,
             sdk_services: h.counts.sdk_services,
             sdk_operations: h.counts.sdk_operations,
+            sdk_waiters: h.counts.sdk_waiters,
             operations_by_mapping: h.counts.operations_by_mapping.clone(),
             exceptions: h.exceptions,
             overrides: h.overrides,
@@ -329,24 +335,18 @@ impl Catalog {
         crate_name: &str,
         method: &str,
     ) -> Result<SdkOperation, CatalogError> {
-        let normalised = normalise_crate(crate_name);
-        let Some((&key, lazy)) = self.crates.get_key_value(normalised.as_str()) else {
-            return Err(CatalogError::UnknownCrate {
-                crate_name: crate_name.to_owned(),
-                suggestions: suggest::closest(&normalised, self.crate_names()),
-            });
-        };
-        let data = lazy.get(&format!("crate `{key}`"))?;
+        let (key, data) = self.crate_data(crate_name)?;
         let found = data.operations.get_key_value(method).or_else(|| {
             data.operations.iter().find(|(_, op)| {
                 op.op.eq_ignore_ascii_case(method) || op.botocore_method.as_deref() == Some(method)
             })
         });
         let Some((method, op)) = found else {
+            let candidates = data.operations.keys().chain(data.waiters.keys());
             return Err(CatalogError::UnknownOperation {
                 crate_name: key.to_owned(),
                 method: method.to_owned(),
-                suggestions: suggest::closest(method, data.operations.keys().map(String::as_str)),
+                suggestions: suggest::closest(method, candidates.map(String::as_str)),
             });
         };
         Ok(SdkOperation {
@@ -363,13 +363,71 @@ impl Catalog {
         })
     }
 
-    /// Every client method of a crate, sorted.
+    /// The operation a waiter method polls, as its client method: `wait_until_bucket_exists` of
+    /// `aws-sdk-s3` → `head_bucket`, `wait_until_table_exists` of `aws-sdk-dynamodb` →
+    /// `describe_table`.
+    ///
+    /// aws-sdk-rust generates one `wait_until_<waiter>` method per waiter of botocore's
+    /// `waiters-2.json` (behind the client's `Waiters` trait); a call to it needs the actions of
+    /// the operation it polls, which [`Catalog::sdk_operation`] gives. The crate may be written
+    /// with dashes or underscores. `None` when the crate is unknown or has no such waiter.
+    pub fn waiter_operation(&self, crate_name: &str, method: &str) -> Option<&str> {
+        let data = self.crate_data(crate_name).ok()?.1;
+        data.waiters.get(method).map(String::as_str)
+    }
+
+    /// The SDK operation a client method calls, waiters included: for a waiter, the operation it
+    /// polls, with its API operation name.
+    ///
+    /// Returns the operation and, for a waiter, the polled operation's API name
+    /// (`wait_until_bucket_exists` → `HeadBucket`).
+    pub fn sdk_call(
+        &self,
+        crate_name: &str,
+        method: &str,
+    ) -> Result<(SdkOperation, Option<String>), CatalogError> {
+        match self.waiter_operation(crate_name, method) {
+            Some(polled) => {
+                let op = self.sdk_operation(crate_name, polled)?;
+                let of = op.operation.clone();
+                Ok((op, Some(of)))
+            }
+            None => Ok((self.sdk_operation(crate_name, method)?, None)),
+        }
+    }
+
+    /// Resolves an SDK call (a waiter resolves as the operation it polls, with
+    /// [`Resolved::waiter_of`] set and its own method name).
+    pub fn resolve_call(
+        &self,
+        crate_name: &str,
+        method: &str,
+        setters: &[SetterUse],
+    ) -> Result<Resolved, CatalogError> {
+        let (op, waiter_of) = self.sdk_call(crate_name, method)?;
+        let mut resolved = op.resolve(setters);
+        if waiter_of.is_some() {
+            resolved.method = method.to_owned();
+            resolved.waiter_of = waiter_of;
+        }
+        Ok(resolved)
+    }
+
+    /// Every client method of a crate, sorted (waiters not included: see [`Catalog::waiters_of`]).
     pub fn methods_of(&self, crate_name: &str) -> Result<Vec<String>, CatalogError> {
+        Ok(self.crate_data(crate_name)?.1.operations.keys().cloned().collect())
+    }
+
+    /// Every waiter method of a crate (`wait_until_…`), sorted.
+    pub fn waiters_of(&self, crate_name: &str) -> Result<Vec<String>, CatalogError> {
+        Ok(self.crate_data(crate_name)?.1.waiters.keys().cloned().collect())
+    }
+
+    /// A crate's canonical name and parsed record.
+    fn crate_data(&self, crate_name: &str) -> Result<(&'static str, &CrateData), CatalogError> {
         let normalised = normalise_crate(crate_name);
         match self.crates.get_key_value(normalised.as_str()) {
-            Some((key, lazy)) => {
-                Ok(lazy.get(&format!("crate `{key}`"))?.operations.keys().cloned().collect())
-            }
+            Some((&key, lazy)) => Ok((key, lazy.get(&format!("crate `{key}`"))?)),
             None => Err(CatalogError::UnknownCrate {
                 crate_name: crate_name.to_owned(),
                 suggestions: suggest::closest(&normalised, self.crate_names()),

@@ -231,6 +231,9 @@ pub struct Summary {
     pub sdk_services: usize,
     /// SDK operations over all crates.
     pub sdk_operations: usize,
+    /// Waiter methods (`wait_until_…`) over all crates.
+    #[serde(default)]
+    pub sdk_waiters: usize,
     /// How many operations each mapping covers.
     pub operations_by_mapping: BTreeMap<String, usize>,
     /// Rows in the operation exceptions table.

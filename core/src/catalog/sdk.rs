@@ -79,6 +79,10 @@ pub struct Resolved {
     pub method: String,
     /// How the actions are known.
     pub mapping: Mapping,
+    /// For a waiter method (`wait_until_bucket_exists`): the API operation it polls (`HeadBucket`),
+    /// whose actions these are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiter_of: Option<String>,
     /// The actions the call needs with these setters, sorted and unique (all targets).
     pub actions: Vec<String>,
     /// The base actions and every rule, each with whether it applies.
@@ -134,6 +138,7 @@ impl SdkOperation {
             operation: self.operation.clone(),
             method: self.method.clone(),
             mapping: self.mapping,
+            waiter_of: None,
             actions: actions.into_iter().collect(),
             details,
             implied,

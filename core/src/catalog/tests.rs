@@ -133,3 +133,80 @@ fn every_action_the_sdk_mapping_names_exists() {
     }
     assert!(checked > 18_000, "only {checked} actions checked");
 }
+
+#[test]
+fn waiters_map_to_the_operation_they_poll() {
+    let c = catalog();
+    assert_eq!(c.waiter_operation("aws-sdk-s3", "wait_until_bucket_exists"), Some("head_bucket"));
+    assert_eq!(
+        c.waiter_operation("aws_sdk_s3", "wait_until_object_not_exists"),
+        Some("head_object")
+    );
+    assert_eq!(
+        c.waiter_operation("aws-sdk-dynamodb", "wait_until_table_exists"),
+        Some("describe_table")
+    );
+    // Acronyms and digits are snake-cased as aws-sdk-rust does (`DBInstanceAvailable`,
+    // `FunctionActiveV2`, `CertificateAuthorityCSRCreated`).
+    assert_eq!(
+        c.waiter_operation("aws-sdk-rds", "wait_until_db_instance_available"),
+        Some("describe_db_instances")
+    );
+    assert_eq!(
+        c.waiter_operation("aws-sdk-lambda", "wait_until_function_active_v2"),
+        Some("get_function")
+    );
+    assert_eq!(
+        c.waiter_operation("aws-sdk-acmpca", "wait_until_certificate_authority_csr_created"),
+        Some("get_certificate_authority_csr")
+    );
+}
+
+#[test]
+fn unknown_waiters_are_none() {
+    let c = catalog();
+    assert_eq!(c.waiter_operation("aws-sdk-s3", "wait_until_bucket_explodes"), None);
+    assert_eq!(c.waiter_operation("aws-sdk-s3", "head_bucket"), None);
+    assert_eq!(c.waiter_operation("aws-sdk-s3", "BucketExists"), None);
+    assert_eq!(c.waiter_operation("aws-sdk-nope", "wait_until_bucket_exists"), None);
+    // Crates without waiters.
+    assert_eq!(c.waiter_operation("aws-sdk-sqs", "wait_until_queue_exists"), None);
+}
+
+#[test]
+fn every_waiter_polls_a_known_operation() {
+    let c = catalog();
+    let mut count = 0;
+    for krate in c.crate_names() {
+        for waiter in c.waiters_of(krate).unwrap() {
+            assert!(waiter.starts_with("wait_until_"), "{krate} {waiter}");
+            let polled = c.waiter_operation(krate, &waiter).unwrap();
+            let op = c.sdk_operation(krate, polled).unwrap();
+            assert_eq!(op.method, polled, "{krate} {waiter}");
+            count += 1;
+        }
+    }
+    assert!(count > 100, "only {count} waiters");
+    assert_eq!(count, c.summary().sdk_waiters);
+}
+
+#[test]
+fn a_waiter_resolves_as_the_operation_it_polls() {
+    let c = catalog();
+    let (op, of) = c.sdk_call("aws-sdk-s3", "wait_until_bucket_exists").unwrap();
+    assert_eq!(op.method, "head_bucket");
+    assert_eq!(of.as_deref(), Some("HeadBucket"));
+    let resolved = c.resolve_call("aws-sdk-s3", "wait_until_bucket_exists", &[]).unwrap();
+    assert_eq!(resolved.method, "wait_until_bucket_exists");
+    assert_eq!(resolved.operation, "HeadBucket");
+    assert_eq!(resolved.waiter_of.as_deref(), Some("HeadBucket"));
+    assert_eq!(
+        resolved.actions,
+        c.sdk_operation("aws-sdk-s3", "head_bucket").unwrap().resolve(&[]).actions
+    );
+    let plain = c.resolve_call("aws-sdk-s3", "head_bucket", &[]).unwrap();
+    assert_eq!(plain.waiter_of, None);
+    // A misspelt waiter is an unknown method whose suggestions include the waiters.
+    let err = c.sdk_operation("aws-sdk-s3", "wait_until_bucket_exist").unwrap_err();
+    assert!(err.suggestions().iter().any(|s| s == "wait_until_bucket_exists"), "{err:?}");
+}
