@@ -113,6 +113,24 @@ fn render_sdk(r: &Resolved) -> String {
                 "  needs:   unknown: the catalog knows no IAM action for this operation;\n           declare the actions with `actions = [\"prefix:Name\"]`"
             );
         }
+        Mapping::SetterDependent => {
+            let candidates: Vec<String> = r
+                .candidates
+                .iter()
+                .map(|c| {
+                    let setter = match &c.when.value_prefix {
+                        Some(prefix) => format!("{}={prefix}", c.when.setter),
+                        None => c.when.setter.clone(),
+                    };
+                    format!("{setter} → {}", c.actions.join(" + "))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  needs:   actions that depend on its setters; give them with --setter: {}",
+                candidates.join(", ")
+            );
+        }
         _ if r.actions.is_empty() => {
             let _ = writeln!(out, "  needs:   nothing with these setters (see the rules)");
         }
@@ -167,7 +185,9 @@ fn render_sdk(r: &Resolved) -> String {
     let source = match r.mapping {
         Mapping::Derived => "the action of the same name",
         Mapping::DocLink => "the action whose API documentation names this operation",
-        Mapping::Exception | Mapping::NoPermission => "leastpriv's exceptions table",
+        Mapping::Exception | Mapping::NoPermission | Mapping::SetterDependent => {
+            "leastpriv's exceptions table"
+        }
         Mapping::Unmapped => "none",
     };
     let _ = writeln!(out, "  source:  {source}");

@@ -127,3 +127,67 @@ fn misspelt_waiter_suggests_the_waiter() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("`wait_until_bucket_exists`"));
 }
+
+#[test]
+fn explain_sdk_setter_dependent_call_lists_candidates() {
+    let v = json(&["explain", "--sdk", "aws-sdk-dynamodb", "transact_write_items", "--json"]);
+    assert_eq!(v["mapping"], "setter_dependent");
+    assert_eq!(v["actions"], serde_json::json!([]));
+    assert_eq!(
+        v["candidates"],
+        serde_json::json!([
+            {"setter": "put", "actions": ["dynamodb:PutItem"]},
+            {"setter": "update", "actions": ["dynamodb:UpdateItem"]},
+            {"setter": "delete", "actions": ["dynamodb:DeleteItem"]},
+            {"setter": "condition_check", "actions": ["dynamodb:ConditionCheckItem"]},
+        ])
+    );
+    for key in ["crate", "operation", "method", "details", "implied", "doc"] {
+        assert!(v.get(key).is_some(), "{key} kept: {v}");
+    }
+
+    let out = leastpriv(&["explain", "--sdk", "aws-sdk-dynamodb", "transact_write_items"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "needs:   actions that depend on its setters; give them with --setter: \
+             put → dynamodb:PutItem, update → dynamodb:UpdateItem, delete → dynamodb:DeleteItem"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("nothing"), "{text}");
+}
+
+#[test]
+fn explain_sdk_setter_dependent_value_rules_show_the_value() {
+    let v = json(&["explain", "--sdk", "aws-sdk-dynamodb", "execute_statement", "--json"]);
+    assert_eq!(v["mapping"], "setter_dependent");
+    assert_eq!(
+        v["candidates"][0],
+        serde_json::json!({"setter": "statement", "value_prefix": "SELECT", "actions": ["dynamodb:PartiQLSelect"]})
+    );
+    let out = leastpriv(&["explain", "--sdk", "aws-sdk-dynamodb", "execute_statement"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("statement=SELECT → dynamodb:PartiQLSelect"), "{text}");
+}
+
+#[test]
+fn explain_sdk_with_setters_gives_the_ordinary_answer() {
+    let v = json(&[
+        "explain",
+        "--sdk",
+        "aws-sdk-dynamodb",
+        "transact_write_items",
+        "--setter",
+        "put",
+        "--setter",
+        "condition_check",
+        "--json",
+    ]);
+    assert_eq!(v["mapping"], "exception");
+    assert_eq!(
+        v["actions"],
+        serde_json::json!(["dynamodb:ConditionCheckItem", "dynamodb:PutItem"])
+    );
+    assert!(v.get("candidates").is_none(), "{v}");
+}

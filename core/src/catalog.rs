@@ -24,7 +24,7 @@ pub use model::{
     AccessLevel, ActionInfo, Implied, ImpliedKind, Mapping, ResourceTypeInfo, Rule, SdkOperation,
     Summary, When,
 };
-pub use sdk::{ImpliedDetail, Resolved, RuleDetail, RuleOutcome, SetterUse};
+pub use sdk::{Candidate, ImpliedDetail, Resolved, RuleDetail, RuleOutcome, SetterUse};
 pub use suggest::{closest as suggest_closest, did_you_mean};
 
 /// The generated catalog text, embedded at compile time.

@@ -102,6 +102,10 @@ pub enum Mapping {
     NoPermission,
     /// No action is known for the operation; declare it with `actions = [...]`.
     Unmapped,
+    /// Only in a [`Resolved`](super::Resolved): every action of the call depends on setters and
+    /// none of them is used, so the answer is not "no action" but "say which setters"; the
+    /// candidates list them. The catalog itself records such operations as `Exception`.
+    SetterDependent,
 }
 
 /// A condition on a rule: a builder setter used on the call, optionally with a value prefix.

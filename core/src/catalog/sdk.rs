@@ -67,6 +67,16 @@ pub struct ImpliedDetail {
     pub condition: Option<serde_json::Value>,
 }
 
+/// A setter a setter-dependent call may use, and the actions it then needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    /// The setter (and the value prefix, for rules that depend on the value).
+    #[serde(flatten)]
+    pub when: When,
+    /// The actions the rule adds.
+    pub actions: Vec<String>,
+}
+
 /// What an SDK call needs: the answer of [`SdkOperation::resolve`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Resolved {
@@ -77,7 +87,8 @@ pub struct Resolved {
     pub operation: String,
     /// The client method.
     pub method: String,
-    /// How the actions are known.
+    /// How the actions are known; [`Mapping::SetterDependent`] when every action depends on
+    /// setters and none of them is used.
     pub mapping: Mapping,
     /// For a waiter method (`wait_until_bucket_exists`): the API operation it polls (`HeadBucket`),
     /// whose actions these are.
@@ -89,6 +100,10 @@ pub struct Resolved {
     pub details: Vec<RuleDetail>,
     /// Conditional extras (customer managed KMS keys, passed roles) that apply with these setters.
     pub implied: Vec<ImpliedDetail>,
+    /// With [`Mapping::SetterDependent`]: every rule's setter condition and its actions, in the
+    /// catalog's order; empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
     /// The AWS page the mapping comes from, for exceptions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
@@ -121,6 +136,17 @@ impl SdkOperation {
             details.push(RuleDetail { rule: rule.clone(), outcome });
         }
         actions.extend(self.actions.iter().filter(|a| !replaced.contains(*a)).cloned());
+        let candidates = if self.setter_dependent(setters) {
+            self.rules
+                .iter()
+                .filter_map(|rule| {
+                    let when = rule.when.clone()?;
+                    Some(Candidate { when, actions: rule.actions.clone() })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let implied = self
             .implied
             .iter()
@@ -137,13 +163,24 @@ impl SdkOperation {
             crate_name: self.crate_name.clone(),
             operation: self.operation.clone(),
             method: self.method.clone(),
-            mapping: self.mapping,
+            mapping: if candidates.is_empty() { self.mapping } else { Mapping::SetterDependent },
             waiter_of: None,
             actions: actions.into_iter().collect(),
             details,
             implied,
+            candidates,
             doc: self.doc.clone(),
         }
+    }
+
+    /// True when every action of the call depends on a setter (no base actions, every rule has a
+    /// setter condition) and none of those setters is used.
+    fn setter_dependent(&self, setters: &[SetterUse]) -> bool {
+        self.actions.is_empty()
+            && !self.rules.is_empty()
+            && self.rules.iter().all(|rule| {
+                rule.when.as_ref().is_some_and(|when| setters.iter().all(|s| s.name != when.setter))
+            })
     }
 }
 

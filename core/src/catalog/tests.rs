@@ -210,3 +210,35 @@ fn a_waiter_resolves_as_the_operation_it_polls() {
     let err = c.sdk_operation("aws-sdk-s3", "wait_until_bucket_exist").unwrap_err();
     assert!(err.suggestions().iter().any(|s| s == "wait_until_bucket_exists"), "{err:?}");
 }
+
+#[test]
+fn calls_whose_actions_all_depend_on_setters_say_so() {
+    let op = catalog().sdk_operation("aws-sdk-dynamodb", "transact_write_items").unwrap();
+    let resolved = op.resolve(&[]);
+    assert_eq!(resolved.mapping, Mapping::SetterDependent);
+    assert!(resolved.actions.is_empty());
+    let candidates: Vec<(&str, &[String])> = resolved
+        .candidates
+        .iter()
+        .map(|c| (c.when.setter.as_str(), c.actions.as_slice()))
+        .collect();
+    assert_eq!(candidates.len(), 4, "{candidates:?}");
+    assert_eq!(candidates[0].0, "put");
+    assert_eq!(candidates[0].1, ["dynamodb:PutItem"]);
+    // Any of its setters gives the ordinary answer.
+    let resolved = op.resolve(&[SetterUse::named("put")]);
+    assert_eq!(resolved.mapping, Mapping::Exception);
+    assert_eq!(resolved.actions, ["dynamodb:PutItem"]);
+    assert!(resolved.candidates.is_empty());
+    // A setter the rules do not name does not change the answer.
+    let resolved = op.resolve(&[SetterUse::named("client_request_token")]);
+    assert_eq!(resolved.mapping, Mapping::SetterDependent);
+    // Value-dependent rules carry their value prefix.
+    let op = catalog().sdk_operation("aws-sdk-dynamodb", "execute_statement").unwrap();
+    let resolved = op.resolve(&[]);
+    assert_eq!(resolved.mapping, Mapping::SetterDependent);
+    assert!(resolved.candidates.iter().any(|c| c.when.value_prefix.as_deref() == Some("SELECT")));
+    // Operations with base actions are never setter-dependent.
+    let op = catalog().sdk_operation("aws-sdk-s3", "get_object").unwrap();
+    assert_ne!(op.resolve(&[]).mapping, Mapping::SetterDependent);
+}
