@@ -1,25 +1,59 @@
-//! Finding crates and binaries: a path (directory or `Cargo.toml`) → the workspace's member crates
-//! → each crate's binaries (`src/main.rs`, `src/bin/*.rs`, `[[bin]]` entries).
+//! Finding crates and binaries: a path (a package, a workspace, or a folder of crates) → its crates
+//! → each crate's library, binaries, path dependencies and aws-sdk dependencies.
+//!
+//! Discovery follows Cargo's own rules where Cargo has them (workspace roots, glob members,
+//! `exclude`, `{ workspace = true }` dependencies, target auto-discovery, `autobins`), and
+//! cargo-lambda's and SAM's habit of building every crate below a folder where Cargo has none.
 
-use std::collections::HashSet;
+mod dependencies;
+mod manifest;
+mod targets;
+#[cfg(test)]
+mod tests;
+mod walk;
+mod workspace;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use manifest::Manifest;
+use workspace::WorkspaceRoot;
 
-/// One crate of the workspace.
+/// One crate (package) of the project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrateInfo {
     /// The package name.
     pub name: String,
     /// The crate's directory.
     pub dir: PathBuf,
-    /// Its binaries.
+    /// The library's root file relative to `dir` (`[lib] path`, else `src/lib.rs` when it exists);
+    /// `None` when the package has no library.
+    pub lib: Option<PathBuf>,
+    /// The library's name in code (`[lib] name`, else the package name with `-` as `_`).
+    pub lib_name: String,
+    /// Its binaries (each one a Lambda function).
     pub binaries: Vec<Binary>,
-    /// Directories of the crate's path dependencies (their sources are analysed too).
-    pub path_dependencies: Vec<PathBuf>,
-    /// The aws-sdk-* crates it depends on (`aws-sdk-s3`).
+    /// Its direct path dependencies (normal and target-specific, not dev- or build-dependencies),
+    /// including those inherited from `[workspace.dependencies]`.
+    pub path_dependencies: Vec<PathDependency>,
+    /// The aws-sdk-* packages it depends on (`aws-sdk-s3`), sorted, renamed ones included.
     pub sdk_crates: Vec<String>,
+    /// For every aws-sdk dependency, the name code uses → the package: `aws_sdk_s3` →
+    /// `aws-sdk-s3`, and for `ddb = { package = "aws-sdk-dynamodb" }`, `ddb` → `aws-sdk-dynamodb`.
+    pub sdk_aliases: BTreeMap<String, String>,
+}
+
+/// A dependency given by `path` (directly or through `[workspace.dependencies]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathDependency {
+    /// The name code uses for it in `use` paths: the dependency key with `-` as `_` when it is
+    /// renamed (`package = …`), else the dependency's library name (its `[lib] name` when it has
+    /// one, which is the key with `-` as `_` in the usual case).
+    pub code_name: String,
+    /// The dependency's directory: the depending manifest's directory (or the workspace root's, for
+    /// an inherited one) joined with `path`, with `.` and `..` resolved lexically as Cargo does.
+    pub dir: PathBuf,
 }
 
 /// One binary target: one Lambda function.
@@ -27,7 +61,7 @@ pub struct CrateInfo {
 pub struct Binary {
     /// The binary's name.
     pub name: String,
-    /// Its root source file.
+    /// Its root source file, relative to the crate's directory.
     pub entry: PathBuf,
 }
 
@@ -36,7 +70,7 @@ pub struct Binary {
 pub struct ProjectError {
     /// The file or directory.
     pub path: PathBuf,
-    /// What is wrong.
+    /// What is wrong, and how to fix it.
     pub message: String,
 }
 
@@ -48,149 +82,226 @@ impl fmt::Display for ProjectError {
 
 impl std::error::Error for ProjectError {}
 
-#[derive(Debug, Deserialize)]
-struct Manifest {
-    package: Option<Package>,
-    workspace: Option<Workspace>,
-    #[serde(default)]
-    bin: Vec<BinTarget>,
-    #[serde(default)]
-    dependencies: toml::Table,
+/// The messages of every kind of [`ProjectError`], in one place.
+impl ProjectError {
+    fn new(path: &Path, message: String) -> Self {
+        ProjectError { path: path.to_path_buf(), message }
+    }
+
+    fn missing(path: &Path) -> Self {
+        Self::new(
+            path,
+            "does not exist; give a crate directory or its Cargo.toml, a workspace, or a folder \
+             that contains crates"
+                .to_owned(),
+        )
+    }
+
+    fn unreadable(path: &Path, err: &std::io::Error) -> Self {
+        Self::new(
+            path,
+            format!(
+                "cannot read: {err}; give a crate directory or its Cargo.toml, a workspace, or a \
+                 folder that contains crates"
+            ),
+        )
+    }
+
+    fn invalid_manifest(path: &Path, err: &toml::de::Error) -> Self {
+        let err = err.to_string();
+        let err = err.trim_end();
+        Self::new(
+            path,
+            format!(
+                "invalid Cargo.toml: {err}; fix the file (`cargo metadata` shows Cargo's view)"
+            ),
+        )
+    }
+
+    fn nothing_declared(path: &Path) -> Self {
+        Self::new(
+            path,
+            "has neither `[package]` nor `[workspace]`; give a package's or a workspace's \
+             Cargo.toml"
+                .to_owned(),
+        )
+    }
+
+    fn not_a_package(path: &Path) -> Self {
+        Self::new(
+            path,
+            "is a virtual workspace manifest, not a package; give one of its members' \
+             directories"
+                .to_owned(),
+        )
+    }
+
+    fn no_members(path: &Path) -> Self {
+        Self::new(
+            path,
+            "is a workspace without member packages; list them in `[workspace] members` or give a \
+             crate's directory"
+                .to_owned(),
+        )
+    }
+
+    fn missing_member(manifest: &Path, member: &str, dir: &Path) -> Self {
+        Self::new(
+            manifest,
+            format!(
+                "workspace member `{member}` has no Cargo.toml at {}; fix `[workspace] members` \
+                 or add the crate",
+                dir.join("Cargo.toml").display()
+            ),
+        )
+    }
+
+    fn no_crates(folder: &Path, searched: usize, manifests: usize) -> Self {
+        let found = match manifests {
+            0 => "no Cargo.toml found".to_owned(),
+            n => format!(
+                "no crate found ({n} Cargo.toml found, none a package or a workspace with members \
+                 that Cargo would build)"
+            ),
+        };
+        Self::new(
+            folder,
+            format!(
+                "{found} in or below {} (searched {searched} folders up to {} levels deep, \
+                 skipping {} and hidden folders); give a crate, a workspace, or a folder that \
+                 contains crates",
+                folder.display(),
+                walk::MAX_DEPTH,
+                walk::SKIPPED.map(|s| format!("{s}/")).join(", "),
+            ),
+        )
+    }
+
+    /// The same error, met while searching a folder: the user can also search elsewhere.
+    fn while_searching(mut self) -> Self {
+        self.message.push_str(
+            " (found while searching a folder for crates: give a folder below or beside it to \
+             leave it out)",
+        );
+        self
+    }
+
+    fn uninherited(manifest: &Path, key: &str, root_manifest: &Path) -> Self {
+        Self::new(
+            manifest,
+            format!(
+                "dependency `{key}` says `workspace = true`, but the workspace root {} has no \
+                 `[workspace.dependencies] {key}`; add it there, or give the dependency its own \
+                 version or path",
+                root_manifest.display()
+            ),
+        )
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct Package {
-    name: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Workspace {
-    #[serde(default)]
-    members: Vec<String>,
-    #[serde(default)]
-    exclude: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BinTarget {
-    name: Option<String>,
-    path: Option<String>,
-}
-
-/// The crates at `path`: a package, or every member of a workspace.
+/// The crates at `path`:
+/// - a package's directory or its `Cargo.toml` → that package;
+/// - a workspace root → its own package (if any), then every member (globs expanded, `exclude`
+///   honoured, path dependencies inside the root joined as Cargo does);
+/// - a folder without a `Cargo.toml` → every crate below it, found as cargo-lambda and SAM would:
+///   a workspace contributes its members, any other package is taken on its own; `target/`,
+///   `node_modules/`, `cdk.out/`, `.aws-sam/` and hidden folders are skipped, symbolic links are
+///   followed but never into a folder already searched, and the walk stops 8 levels down.
+///
+/// Crates come in a stable order (members as listed, globs and folders sorted), each once.
 pub fn discover(path: &Path) -> Result<Vec<CrateInfo>, ProjectError> {
+    if !path.exists() {
+        return Err(ProjectError::missing(path));
+    }
+    if path.is_dir() && !path.join("Cargo.toml").is_file() {
+        return walk::discover_folder(path);
+    }
     let manifest_path = if path.is_dir() { path.join("Cargo.toml") } else { path.to_path_buf() };
-    let dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let manifest = read_manifest(&manifest_path)?;
-    let mut crates = Vec::new();
-    if manifest.package.is_some() {
-        crates.push(crate_info(&dir, &manifest)?);
-    }
-    if let Some(ws) = &manifest.workspace {
-        for member in &ws.members {
-            for member_dir in expand_member(&dir, member) {
-                if ws.exclude.iter().any(|e| dir.join(e) == member_dir) || member_dir == dir {
-                    continue;
-                }
-                let m = read_manifest(&member_dir.join("Cargo.toml"))?;
-                if m.package.is_some() {
-                    crates.push(crate_info(&member_dir, &m)?);
-                }
-            }
+    let dir = parent_dir(&manifest_path);
+    let manifest = Manifest::read(&manifest_path)?;
+    if manifest.workspace.is_some() {
+        let crates = WorkspaceRoot::new(&dir, manifest).crates(&manifest_path)?;
+        if crates.is_empty() {
+            return Err(ProjectError::no_members(&manifest_path));
         }
+        return Ok(crates);
     }
-    if crates.is_empty() {
-        return Err(ProjectError {
-            path: manifest_path,
-            message: "neither a package nor a workspace with members".to_owned(),
+    if manifest.package.is_none() {
+        return Err(ProjectError::nothing_declared(&manifest_path));
+    }
+    Ok(vec![crate_info(&dir, &manifest, None)?])
+}
+
+/// The one package in `dir` (its library, binaries and dependencies), with `{ workspace = true }`
+/// dependencies resolved against the workspace root above it.
+pub fn discover_crate(dir: &Path) -> Result<CrateInfo, ProjectError> {
+    let manifest_path = dir.join("Cargo.toml");
+    let manifest = Manifest::read(&manifest_path)?;
+    if manifest.package.is_none() {
+        return Err(if manifest.workspace.is_some() {
+            ProjectError::not_a_package(&manifest_path)
+        } else {
+            ProjectError::nothing_declared(&manifest_path)
         });
     }
-    Ok(crates)
+    crate_info(dir, &manifest, None)
 }
 
-fn read_manifest(path: &Path) -> Result<Manifest, ProjectError> {
-    let text = std::fs::read_to_string(path).map_err(|err| ProjectError {
-        path: path.to_path_buf(),
-        message: format!("cannot read: {err} (give a crate directory or its Cargo.toml)"),
-    })?;
-    toml::from_str(&text).map_err(|err| ProjectError {
-        path: path.to_path_buf(),
-        message: format!("invalid Cargo.toml: {err}"),
+/// The crate in `dir` described by `manifest`; `root` is its workspace root when the caller knows
+/// it (else it is looked for above `dir` when a dependency needs it).
+fn crate_info(
+    dir: &Path,
+    manifest: &Manifest,
+    root: Option<&WorkspaceRoot>,
+) -> Result<CrateInfo, ProjectError> {
+    let name = manifest.package.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    let deps = dependencies::resolve(dir, manifest, root)?;
+    Ok(CrateInfo {
+        lib: targets::lib(dir, manifest),
+        lib_name: targets::lib_name(manifest, &name),
+        binaries: targets::binaries(dir, manifest, &name),
+        path_dependencies: deps.path_dependencies,
+        sdk_crates: deps.sdk_crates,
+        sdk_aliases: deps.sdk_aliases,
+        name,
+        dir: dir.to_path_buf(),
     })
 }
 
-/// `examples/*` → every directory under `examples` with a Cargo.toml.
-fn expand_member(root: &Path, member: &str) -> Vec<PathBuf> {
-    match member.strip_suffix("/*") {
-        Some(parent) => {
-            let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join(parent))
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .map(|e| e.path())
-                        .filter(|p| p.join("Cargo.toml").is_file())
-                        .collect()
-                })
-                .unwrap_or_default();
-            dirs.sort();
-            dirs
-        }
-        None => vec![root.join(member)],
+/// The directory a manifest is in (`.` for a bare `Cargo.toml`).
+fn parent_dir(manifest_path: &Path) -> PathBuf {
+    match manifest_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
-fn crate_info(dir: &Path, manifest: &Manifest) -> Result<CrateInfo, ProjectError> {
-    let name = manifest.package.as_ref().map(|p| p.name.clone()).unwrap_or_default();
-    let mut binaries: Vec<Binary> = Vec::new();
-    for bin in &manifest.bin {
-        let bin_name = bin.name.clone().unwrap_or_else(|| name.clone());
-        let entry = match &bin.path {
-            Some(path) => PathBuf::from(path),
-            None if bin_name == name => PathBuf::from("src/main.rs"),
-            None => PathBuf::from(format!("src/bin/{bin_name}.rs")),
-        };
-        binaries.push(Binary { name: bin_name, entry });
-    }
-    // Sets of what is taken: a crate with thousands of binaries stays linear.
-    let mut entries: HashSet<PathBuf> = binaries.iter().map(|b| b.entry.clone()).collect();
-    let mut names: HashSet<String> = binaries.iter().map(|b| b.name.clone()).collect();
-    let mut push = |binary: Binary| {
-        if !entries.contains(&binary.entry) && !names.contains(&binary.name) {
-            entries.insert(binary.entry.clone());
-            names.insert(binary.name.clone());
-            binaries.push(binary);
-        }
-    };
-    if dir.join("src/main.rs").is_file() {
-        push(Binary { name: name.clone(), entry: PathBuf::from("src/main.rs") });
-    }
-    if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
-        let mut found: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        found.sort();
-        for path in found {
-            let (stem, entry) = if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
-                (path.file_stem(), path.clone())
-            } else if path.join("main.rs").is_file() {
-                (path.file_name(), path.join("main.rs"))
-            } else {
-                continue;
-            };
-            let Some(stem) = stem.map(|s| s.to_string_lossy().into_owned()) else { continue };
-            let entry = entry.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(entry);
-            push(Binary { name: stem, entry });
+/// `a/b/../c/./d` → `a/c/d` without touching the file system, as Cargo normalises path
+/// dependencies; leading `..` of a relative path stay; an empty result is `.`.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                match last {
+                    Some(Component::Normal(_)) => {
+                        out.pop();
+                    }
+                    Some(Component::RootDir | Component::Prefix(_)) => {}
+                    _ => out.push(".."),
+                }
+            }
+            other => out.push(other),
         }
     }
-    let path_dependencies = manifest
-        .dependencies
-        .values()
-        .filter_map(|dep| dep.get("path")?.as_str().map(|p| dir.join(p)))
-        .collect();
-    let mut sdk_crates: Vec<String> = manifest
-        .dependencies
-        .iter()
-        .map(|(key, dep)| dep.get("package").and_then(|p| p.as_str()).unwrap_or(key).to_owned())
-        .filter(|name| name.starts_with("aws-sdk-"))
-        .collect();
-    sdk_crates.sort();
-    Ok(CrateInfo { name, dir: dir.to_path_buf(), binaries, path_dependencies, sdk_crates })
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
+/// `path` made absolute against the current directory (lexically, symlinks kept), for walking up
+/// its ancestors.
+fn absolute(path: &Path) -> PathBuf {
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
