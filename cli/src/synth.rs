@@ -116,8 +116,8 @@ fn validate(args: &Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The crate `path` names: a package's directory or Cargo.toml (a workspace root must name one
-/// member).
+/// The crate `path` names: a package's directory or Cargo.toml (a workspace root or a folder of
+/// crates must name one of them).
 fn the_crate(path: &Path) -> Result<CrateInfo, CliError> {
     let crates = project::discover(path).map_err(|err| CliError::input(err.to_string()))?;
     let dir = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
@@ -129,8 +129,9 @@ fn the_crate(path: &Path) -> Result<CrateInfo, CliError> {
         return Ok(found.clone());
     }
     let members: Vec<String> = crates.iter().map(|c| c.dir.display().to_string()).collect();
-    Err(CliError::input(format!("{} is a workspace, not a crate", path.display()))
-        .with_help(format!("run synth on one member: {}", members.join(", "))))
+    let kind = if dir.join("Cargo.toml").is_file() { "a workspace" } else { "a folder of crates" };
+    Err(CliError::input(format!("{} is {kind}, not a crate", path.display()))
+        .with_help(format!("run synth on one of its crates: {}", members.join(", "))))
 }
 
 /// The crate's binaries by root file (`/`-separated), for [`binary`].
