@@ -23,6 +23,9 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Exit 0 even when something on a path from a `main` could not be followed.
+    #[arg(long)]
+    allow_unresolved: bool,
 }
 
 #[derive(Serialize)]
@@ -35,17 +38,43 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let catalog = Catalog::embedded().map_err(catalog_error)?;
     let crates = project::discover(&args.path).map_err(|err| CliError::input(err.to_string()))?;
     let functions = infer(catalog, &crates, &args.path);
+    let unresolved = functions.iter().any(|f| !f.unresolved.is_empty());
+    let code =
+        if unresolved && !args.allow_unresolved { ExitCode::from(1) } else { ExitCode::SUCCESS };
     if args.json {
         output::json(&Output { functions: &functions })?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(code);
     }
     let mut out = String::new();
     for f in &functions {
         let _ = writeln!(out, "{} ({})", f.binary, f.entry.display());
-        if f.actions.is_empty() {
-            let _ = writeln!(out, "  needs no AWS permission");
-        } else {
-            let _ = writeln!(out, "  needs: {}", f.actions.join(", "));
+        match (f.actions.is_empty(), f.unresolved.is_empty()) {
+            (true, true) => {
+                let _ = writeln!(out, "  needs no AWS permission");
+            }
+            (true, false) => {
+                let _ = writeln!(
+                    out,
+                    "  needs no AWS permission that the analysis could see; it could not follow:"
+                );
+            }
+            (false, true) => {
+                let _ = writeln!(out, "  needs: {}", f.actions.join(", "));
+            }
+            (false, false) => {
+                let _ = writeln!(out, "  needs at least: {}", f.actions.join(", "));
+                let _ = writeln!(out, "  and may need more: the analysis could not follow");
+            }
+        }
+        for item in &f.unresolved {
+            let service = item.service.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    unresolved {}:{}{service}  {}",
+                item.file.display(),
+                item.line,
+                item.reason
+            );
         }
         for call in &f.calls {
             let actions =
@@ -69,6 +98,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if functions.is_empty() {
         out.push_str("no binaries found\n");
     }
+    if unresolved && !args.allow_unresolved {
+        out.push_str(
+            "some SDK calls could not be followed (listed as unresolved): declare what they need \
+             with `allow_unused` and explicit `actions`, or pass --allow-unresolved to exit 0\n",
+        );
+    }
     output::text(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

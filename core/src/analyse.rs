@@ -1,16 +1,21 @@
-//! Finding the aws-sdk-rust calls a handler makes, directly or through the crate's own functions.
+//! Finding the aws-sdk-rust calls an entry point makes, directly or through the crate's own
+//! functions, and what could not be followed.
 //!
-//! The analysis reads syntax only (no type checker): an SDK call is a method chain on a value whose
-//! type names `aws_sdk_<service>::Client` — a parameter, a binding, a struct field, a
-//! `Client::new`/`from_conf` result, through `&`, `Arc`, `Box`, `Rc`, `Option`, `OnceCell`… — or a
-//! chain that ends in `.send()` whose operation belongs to exactly one declared service. Calls to
-//! functions and methods of the same crate are followed; their arguments carry resource hints
-//! (string literals, `env::var("X")`, consts holding either) into the callee.
+//! The analysis reads syntax only (no type checker). An SDK call is an operation method invoked on
+//! a value known to be an `aws_sdk_<service>::Client` — a parameter, a binding, a struct field, a
+//! `Client::new`/`from_conf` result, through `&`, `Arc`, `Box`, `Option`, `OnceCell`, tuples… —
+//! wherever its fluent builder is finally sent (kept in a binding, given more setters, passed to a
+//! helper, paginated, waited on, presigned); or a zero-argument operation method on a value of
+//! unknown type whose name exactly one candidate SDK has. Calls to functions and methods of the
+//! crate and its path dependencies are followed by path (`use`, `crate::`, `super::`, re-exports);
+//! methods by the receiver's type, through every implementation of a trait for trait objects and
+//! bounded generics, and through every method of that name when the receiver's type is unknown.
 //!
-//! What it cannot see: calls made inside other crates (dependencies), dynamic dispatch through
-//! trait objects with several implementations, clients or names that flow through data structures
-//! it does not model (maps, channels). The runtime guard covers those at run time.
+//! Sound or loud: what cannot be followed — a client or builder handed to another crate, stored
+//! in a map, sent over a channel, called through a function value, used in a macro the analysis
+//! cannot read — is an [`Unresolved`] item, never silently dropped.
 
+mod load;
 mod sources;
 mod types;
 mod values;
@@ -22,10 +27,11 @@ use proc_macro2::Span;
 
 use crate::catalog::SetterUse;
 
-pub use sources::{CrateSources, SourceFile};
+pub use load::{binary_key, load_crate};
+pub use sources::{CrateRoot, CrateSources, FnEntry, Resolved, SourceFile};
 pub use types::TypeInfo;
 pub use values::Hint;
-pub use walk::{AnalysisInput, analyse_function};
+pub use walk::{AnalysisInput, analyse_fns, analyse_function};
 
 /// Where a call is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +74,9 @@ pub struct Call {
     pub location: Location,
     /// The chain of crate functions from the handler to the call (`handler → Store::put`).
     pub via: Vec<String>,
+    /// How the walk got there when dispatch was ambiguous ("one of 2 implementations of
+    /// `StoreGet::get`").
+    pub provenance: Vec<String>,
 }
 
 impl Call {
@@ -102,6 +111,21 @@ pub struct Ambiguity {
     pub span: Span,
 }
 
+/// Something on a path from the entry point that may make SDK calls the analysis cannot see.
+#[derive(Debug, Clone)]
+pub struct Unresolved {
+    /// The SDK crate of the client or builder involved, when known.
+    pub crate_name: Option<String>,
+    /// Why it could not be followed, naming the expression.
+    pub reason: String,
+    /// The tokens to report it on (like [`Call::span`]).
+    pub span: Span,
+    /// Where it is written.
+    pub location: Location,
+    /// The chain of crate functions from the entry point to it.
+    pub via: Vec<String>,
+}
+
 /// Everything the analysis found for one handler.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
@@ -111,6 +135,8 @@ pub struct Analysis {
     pub clients: Vec<ClientUse>,
     /// Calls whose client could not be told apart.
     pub ambiguities: Vec<Ambiguity>,
+    /// What could not be followed.
+    pub unresolved: Vec<Unresolved>,
     /// Hints of struct fields, learnt where a struct literal assigns them a known value
     /// (`Store { table: env::var("TABLE")? }`): (struct, field) → hint.
     pub field_hints: std::collections::HashMap<(String, String), Hint>,

@@ -43,17 +43,16 @@ pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> T
         }
     };
     let (mut sources, root) = match &cx.manifest_dir {
-        Some(dir) => (CrateSources::load(dir, &dir.join("src"), false), dir.clone()),
+        Some(dir) => (crate::pipeline::load_sources(dir, false), dir.clone()),
         None => (CrateSources::default(), PathBuf::new()),
     };
     // A handler outside `src/` (an example, a test) brings its own file.
     if let Some(file) = &cx.handler_file {
         let wanted = canonical(file);
         if !sources.files.iter().any(|f| canonical(&f.path) == wanted) {
-            match std::fs::read_to_string(&wanted) {
-                Ok(text) => sources.add(wanted.clone(), file.clone(), &text, false),
-                Err(err) => sources.errors.push((wanted, err.to_string())),
-            }
+            let stem =
+                file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            sources.load_file(&root, &wanted, &format!("crate@{stem}"), false);
         }
     }
     let file_index = cx.handler_file.as_ref().and_then(|file| {

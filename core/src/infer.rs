@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analyse::{AnalysisInput, CrateSources, Hint, analyse_function};
+use crate::analyse::{
+    Analysis, AnalysisInput, Hint, Location, Resolved, Unresolved, analyse_fns, analyse_function,
+    binary_key, load_crate,
+};
 use crate::catalog::{AccessLevel, Catalog, Mapping};
 use crate::check::{access_word, call_actions};
 use crate::declare::services;
@@ -29,6 +32,23 @@ pub struct InferredCall {
     /// `unmapped` when the catalog knows no action for the operation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// How the call was reached when dispatch was ambiguous (the union was taken).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<String>,
+}
+
+/// Something on a path from a function's `main` that may make SDK calls the analysis cannot
+/// see, or a call whose actions it cannot tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InferredUnresolved {
+    /// The file, relative to the analysed path.
+    pub file: PathBuf,
+    /// The 1-based line (0 when unknown).
+    pub line: usize,
+    /// The SDK crate involved, when known.
+    pub service: Option<String>,
+    /// Why, naming the expression.
+    pub reason: String,
 }
 
 /// One binary (one Lambda function) and what it needs.
@@ -42,6 +62,8 @@ pub struct InferredFunction {
     pub actions: Vec<String>,
     /// Every SDK call reachable from its `main`.
     pub calls: Vec<InferredCall>,
+    /// What the analysis could not follow: the role may need more than `actions`.
+    pub unresolved: Vec<InferredUnresolved>,
     /// A declaration to paste on the handler.
     pub suggestion: String,
 }
@@ -50,95 +72,251 @@ pub struct InferredFunction {
 pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<InferredFunction> {
     let mut out = Vec::new();
     for info in crates {
-        let mut sources = CrateSources::load(&info.dir, &info.dir.join("src"), true);
-        for dep in &info.path_dependencies {
-            let dep_sources = CrateSources::load(dep, &dep.join("src"), true);
-            for file in dep_sources.files {
-                if let Ok(text) = std::fs::read_to_string(&file.path) {
-                    // Shown by its own path: it is not under this crate's directory.
-                    let display = std::fs::canonicalize(&file.path).unwrap_or(file.path.clone());
-                    sources.add(file.path, display, &text, true);
-                }
-            }
-        }
-        let prefixes: BTreeSet<String> = info
+        let sources = load_crate(info, true);
+        let mut prefixes: BTreeSet<String> = info
             .sdk_crates
             .iter()
             .filter_map(|c| catalog.crate_prefix(c).map(str::to_owned))
             .collect();
+        prefixes.extend(
+            sources.sdk_aliases.values().filter_map(|c| catalog.crate_prefix(c).map(str::to_owned)),
+        );
         for binary in &info.binaries {
             let entry_path = info.dir.join(&binary.entry);
-            let Some(index) = sources.files.iter().position(|f| same_file(&f.path, &entry_path))
-            else {
-                continue;
-            };
-            let Some(main) = sources
-                .fns
-                .iter()
-                .find(|f| f.file == index && f.self_ty.is_none() && f.name == "main")
-            else {
-                continue;
-            };
-            let func = syn::ItemFn {
-                attrs: Vec::new(),
-                vis: syn::Visibility::Inherited,
-                sig: main.sig.clone(),
-                block: Box::new(main.block.clone()),
-            };
+            let index = sources.files.iter().position(|f| same_file(&f.path, &entry_path));
             let input = AnalysisInput {
                 catalog,
                 sources: &sources,
                 declared_prefixes: prefixes.iter().cloned().collect(),
                 handler_file: binary.entry.clone(),
-                handler_file_index: Some(index),
+                handler_file_index: index,
                 handler_has_lines: true,
             };
-            let analysis = analyse_function(&input, &func);
-            let mut calls = Vec::new();
-            let mut grants: Grants = BTreeMap::new();
-            for call in &analysis.calls {
-                let Ok(op) = catalog.sdk_operation(&call.crate_name, &call.method) else {
-                    continue;
-                };
-                let mut actions = BTreeSet::new();
-                if op.mapping != Mapping::NoPermission {
-                    for (action, hints, _) in call_actions(call, &op) {
-                        let Ok(action_info) = catalog.action(&action) else { continue };
-                        let prefix = action.split(':').next().unwrap_or_default().to_owned();
-                        let key = HintKey::from(hints.iter().find(|h| h.is_known()));
-                        let grant = grants.entry((prefix, key)).or_default();
-                        grant.0.insert(action_info.access_level);
-                        grant.1 &= action_info.resource_star_only();
-                        actions.insert(action);
-                    }
-                }
-                let file = relative(&info.dir.join(&call.location.file), root);
-                calls.push(InferredCall {
-                    crate_name: call.crate_name.clone(),
-                    operation: op.operation.clone(),
-                    file,
-                    line: call.location.line.unwrap_or(0),
-                    actions: actions.into_iter().collect(),
-                    note: (op.mapping == Mapping::Unmapped).then(|| {
-                        "unmapped: the catalog knows no action for this operation".to_owned()
-                    }),
+            let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
+            let mut function = function_of(catalog, info, root, &analysis);
+            function.binary.clone_from(&binary.name);
+            function.entry = relative(&entry_path, root);
+            for (path, message) in &sources.errors {
+                function.unresolved.push(InferredUnresolved {
+                    file: relative(path, root),
+                    line: 0,
+                    service: None,
+                    reason: format!(
+                        "the file cannot be read or parsed ({message}): calls in it are not seen"
+                    ),
                 });
             }
-            calls.sort_by(|a, b| {
-                (&a.file, a.line, &a.operation).cmp(&(&b.file, b.line, &b.operation))
-            });
-            let actions: BTreeSet<String> =
-                calls.iter().flat_map(|c| c.actions.iter().cloned()).collect();
-            out.push(InferredFunction {
-                binary: binary.name.clone(),
-                entry: relative(&entry_path, root),
-                actions: actions.into_iter().collect(),
-                calls,
-                suggestion: suggestion(&grants),
-            });
+            out.push(function);
         }
     }
     out
+}
+
+/// The analysis from a binary's `main`, or — when a macro writes `main` — from the crate
+/// functions the macro's invocation names.
+fn entry_analysis(input: &AnalysisInput<'_>, key: &str, entry: &Path) -> Analysis {
+    let sources = input.sources;
+    if let Some(main) = sources.fns_in(key, "main").into_iter().next() {
+        let func = syn::ItemFn {
+            attrs: Vec::new(),
+            vis: syn::Visibility::Inherited,
+            sig: main.sig.clone(),
+            block: Box::new(main.block.clone()),
+        };
+        return analyse_function(input, &func);
+    }
+    let file = input.handler_file_index.and_then(|i| sources.files.get(i));
+    let macros: Vec<&syn::ItemMacro> = file
+        .map(|f| {
+            f.ast
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    syn::Item::Macro(m) if !m.mac.path.is_ident("macro_rules") => Some(m),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut named = Vec::new();
+    for m in &macros {
+        for segments in paths_in(m.mac.tokens.clone()) {
+            if let Some(Resolved::Local { module, rest }) = sources.resolve_path(key, &segments)
+                && let [name] = rest.as_slice()
+            {
+                named.extend(sources.fns_in(&module, name).into_iter().cloned());
+            }
+        }
+    }
+    let mut analysis = analyse_fns(input, "main", &named);
+    if named.is_empty() {
+        let (reason, line) = match macros.first() {
+            Some(m) => {
+                let name =
+                    m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let line = m.mac.path.segments.last().map_or(0, |s| s.ident.span().start().line);
+                (
+                    format!(
+                        "`main` is written by the macro `{name}!`, whose invocation names no \
+                         function of the crate the analysis could follow"
+                    ),
+                    line,
+                )
+            }
+            None => {
+                (format!("{} has no `main` function the analysis can find", entry.display()), 0)
+            }
+        };
+        analysis.unresolved.push(Unresolved {
+            crate_name: None,
+            reason,
+            span: proc_macro2::Span::call_site(),
+            location: Location {
+                file: entry.to_path_buf(),
+                function: "main".to_owned(),
+                line: (line > 0).then_some(line),
+            },
+            via: Vec::new(),
+        });
+    }
+    analysis
+}
+
+/// Every path written in a token stream (`handler`, `crate::api::handler`), for macro
+/// invocations.
+fn paths_in(tokens: proc_macro2::TokenStream) -> Vec<Vec<String>> {
+    use proc_macro2::TokenTree;
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut colons = 0;
+    let flush = |current: &mut Vec<String>, out: &mut Vec<Vec<String>>| {
+        if !current.is_empty() {
+            out.push(std::mem::take(current));
+        }
+    };
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => {
+                if colons != 2 {
+                    flush(&mut current, &mut out);
+                }
+                colons = 0;
+                current.push(ident.to_string());
+            }
+            TokenTree::Punct(p) if p.as_char() == ':' => colons += 1,
+            TokenTree::Group(g) => {
+                flush(&mut current, &mut out);
+                colons = 0;
+                out.extend(paths_in(g.stream()));
+            }
+            _ => {
+                flush(&mut current, &mut out);
+                colons = 0;
+            }
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+/// A function's calls, actions, unresolved items and suggested declaration.
+fn function_of(
+    catalog: &Catalog,
+    info: &CrateInfo,
+    root: &Path,
+    analysis: &Analysis,
+) -> InferredFunction {
+    let mut calls = Vec::new();
+    let mut unresolved = Vec::new();
+    let mut grants: Grants = BTreeMap::new();
+    let file_of = |location: &Location| relative(&info.dir.join(&location.file), root);
+    for call in &analysis.calls {
+        let Ok(op) = catalog.sdk_operation(&call.crate_name, &call.method) else {
+            continue;
+        };
+        let mut actions = BTreeSet::new();
+        let needed = call_actions(call, &op);
+        if op.mapping != Mapping::NoPermission {
+            for (action, hints, _) in &needed {
+                let Ok(action_info) = catalog.action(action) else { continue };
+                let prefix = action.split(':').next().unwrap_or_default().to_owned();
+                let key = HintKey::from(hints.iter().find(|h| h.is_known()));
+                let grant = grants.entry((prefix, key)).or_default();
+                grant.0.insert(action_info.access_level);
+                grant.1 &= action_info.resource_star_only();
+                actions.insert(action.clone());
+            }
+        }
+        let file = file_of(&call.location);
+        let line = call.location.line.unwrap_or(0);
+        let service = Some(call.crate_name.clone());
+        if op.mapping == Mapping::Unmapped {
+            unresolved.push(InferredUnresolved {
+                file: file.clone(),
+                line,
+                service: service.clone(),
+                reason: format!(
+                    "the catalog knows no IAM action for `{}` ({}): declare it with `actions = [...]`",
+                    call.method, op.operation
+                ),
+            });
+        } else if op.mapping != Mapping::NoPermission && needed.is_empty() {
+            unresolved.push(InferredUnresolved {
+                file: file.clone(),
+                line,
+                service: service.clone(),
+                reason: format!(
+                    "the actions `.{}()` needs depend on setters the analysis cannot see \
+                     (`leastpriv explain --sdk {} {}` lists them)",
+                    call.method, call.crate_name, call.method
+                ),
+            });
+        }
+        calls.push(InferredCall {
+            crate_name: call.crate_name.clone(),
+            operation: op.operation.clone(),
+            file,
+            line,
+            actions: actions.into_iter().collect(),
+            note: (op.mapping == Mapping::Unmapped)
+                .then(|| "unmapped: the catalog knows no action for this operation".to_owned()),
+            provenance: call.provenance.clone(),
+        });
+    }
+    for item in &analysis.unresolved {
+        unresolved.push(InferredUnresolved {
+            file: file_of(&item.location),
+            line: item.location.line.unwrap_or(0),
+            service: item.crate_name.clone(),
+            reason: item.reason.clone(),
+        });
+    }
+    for ambiguity in &analysis.ambiguities {
+        let line = ambiguity.span.start().line;
+        unresolved.push(InferredUnresolved {
+            file: PathBuf::new(),
+            line,
+            service: ambiguity.crates.first().cloned(),
+            reason: format!(
+                "`.{}()` belongs to several SDKs ({}) and the receiver's type is unknown",
+                ambiguity.method,
+                ambiguity.crates.join(", ")
+            ),
+        });
+    }
+    calls.sort_by(|a, b| (&a.file, a.line, &a.operation).cmp(&(&b.file, b.line, &b.operation)));
+    calls.dedup();
+    unresolved.sort_by(|a, b| (&a.file, a.line, &a.reason).cmp(&(&b.file, b.line, &b.reason)));
+    unresolved.dedup();
+    let actions: BTreeSet<String> = calls.iter().flat_map(|c| c.actions.iter().cloned()).collect();
+    InferredFunction {
+        binary: String::new(),
+        entry: PathBuf::new(),
+        actions: actions.into_iter().collect(),
+        calls,
+        unresolved,
+        suggestion: suggestion(&grants),
+    }
 }
 
 /// Per (service prefix, resource hint): the access levels used, and whether every action used

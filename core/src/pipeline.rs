@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
-use crate::analyse::{Analysis, AnalysisInput, CrateSources, analyse_function};
+use crate::analyse::{Analysis, AnalysisInput, CrateSources, analyse_function, load_crate};
 use crate::catalog::Catalog;
 use crate::check::{CheckResult, check};
 use crate::declare::{self, Declaration};
@@ -49,10 +49,20 @@ pub fn run_handler(
     source: &HandlerSource<'_>,
 ) -> HandlerResult {
     let (declaration, mut diagnostics) = declare::parse(attr, catalog);
+    // A value of unknown type may be a client of a declared service or of any SDK the crate
+    // depends on.
+    let mut prefixes: Vec<String> = declaration.entries.iter().map(|e| e.prefix.clone()).collect();
+    for krate in source.sources.sdk_aliases.values() {
+        if let Some(prefix) = catalog.crate_prefix(krate)
+            && !prefixes.iter().any(|p| p == prefix)
+        {
+            prefixes.push(prefix.to_owned());
+        }
+    }
     let input = AnalysisInput {
         catalog,
         sources: source.sources,
-        declared_prefixes: declaration.entries.iter().map(|e| e.prefix.clone()).collect(),
+        declared_prefixes: prefixes,
         handler_file: source.file.clone(),
         handler_file_index: source.file_index,
         handler_has_lines: source.has_lines,
@@ -118,10 +128,25 @@ fn collect_handlers(
     }
 }
 
-/// Runs the pipeline over every annotated handler of the crate at `crate_dir` (its `src/`),
-/// outside the compiler: spans carry real lines.
+/// Loads the sources of the crate at `crate_dir` the way every front end does: the crate's
+/// library and binaries and its path dependencies ([`crate::analyse::load_crate`]). A directory
+/// whose manifest cannot be read still has its `src/` read, and the manifest's problem is kept
+/// among the source errors.
+pub fn load_sources(crate_dir: &Path, has_lines: bool) -> CrateSources {
+    match crate::project::discover_crate(crate_dir) {
+        Ok(info) => load_crate(&info, has_lines),
+        Err(err) => {
+            let mut sources = CrateSources::load(crate_dir, &crate_dir.join("src"), has_lines);
+            sources.errors.push((err.path.clone(), err.message));
+            sources
+        }
+    }
+}
+
+/// Runs the pipeline over every annotated handler of the crate at `crate_dir` (and its path
+/// dependencies), outside the compiler: spans carry real lines.
 pub fn check_crate(catalog: &Catalog, crate_dir: &Path) -> (CrateSources, Vec<HandlerResult>) {
-    let sources = CrateSources::load(crate_dir, &crate_dir.join("src"), true);
+    let sources = load_sources(crate_dir, true);
     let handlers = annotated_handlers(&sources);
     let results = handlers
         .into_iter()

@@ -1,181 +1,210 @@
-//! A crate's source files, parsed once, with an index of its functions, structs, consts and
-//! `use` aliases.
+//! A crate's source files, parsed once, with an index of its modules, functions, methods,
+//! traits, structs, consts and `use` declarations.
+//!
+//! Files are found the way rustc finds them: from each crate root (the library, every binary)
+//! through `mod name;` declarations (`#[path]` honoured). Files under `src/` that no root reaches
+//! are still read (a `mod` written by a macro, a `cfg` the analysis does not evaluate), with the
+//! module their path implies: the analysis over-approximates rather than lose a call.
 
-use std::collections::HashMap;
+pub(crate) mod index;
+mod paths;
+
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use syn::{Expr, ExprLit, Fields, ImplItem, Item, Lit, UseTree};
+pub use index::{FnEntry, Generics, TraitInfo};
+pub use paths::Resolved;
 
 /// One parsed source file.
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as read.
     pub path: PathBuf,
-    /// The path relative to the crate root, for messages.
+    /// The path relative to the crate root when known, for messages.
     pub display: PathBuf,
     /// Whether spans of this file carry real line numbers (parsed outside a proc macro).
     pub has_lines: bool,
-    /// `use` aliases of the file: local name → full path (`S3` → `aws_sdk_s3::Client`).
-    pub aliases: HashMap<String, String>,
+    /// The module the file defines (`products::store::dynamodb`).
+    pub module: String,
     /// The parsed file (kept so callers need not read and parse it again).
     pub ast: syn::File,
 }
 
-/// A function or method of the crate.
+/// What one module declares: its `use` names, glob imports and child modules.
+#[derive(Debug, Default, Clone)]
+pub struct ModuleInfo {
+    /// `use` declarations: local name → the path as written (`S3` → `aws_sdk_s3::Client`).
+    pub uses: HashMap<String, Vec<String>>,
+    /// Glob imports (`use crate::domain::*`), as written.
+    pub globs: Vec<Vec<String>>,
+    /// Child modules by name.
+    pub children: HashSet<String>,
+    /// Type aliases (`type Db = aws_sdk_dynamodb::Client;`).
+    pub type_aliases: HashMap<String, syn::Type>,
+}
+
+/// Where a crate root is and what it is called in code.
 #[derive(Debug, Clone)]
-pub struct FnEntry {
-    /// Index of its file in [`CrateSources::files`].
-    pub file: usize,
-    /// The `impl` type for methods.
-    pub self_ty: Option<String>,
-    /// Its name.
-    pub name: String,
-    /// Its signature.
-    pub sig: syn::Signature,
-    /// Its body.
-    pub block: syn::Block,
+pub struct CrateRoot {
+    /// The module key of the root (`products` for a library, `products@get-product` for a
+    /// binary).
+    pub key: String,
+    /// The root file.
+    pub file: PathBuf,
+    /// Whether this root is a library others can name.
+    pub is_lib: bool,
 }
 
-impl FnEntry {
-    /// `Store::get_order` or `helper`.
-    pub fn display(&self) -> String {
-        match &self.self_ty {
-            Some(ty) => format!("{ty}::{}", self.name),
-            None => self.name.clone(),
-        }
-    }
-}
-
-/// All source files of a crate, with the index the analysis needs.
+/// All source files of a crate (and its path dependencies), with the index the analysis needs.
 #[derive(Debug, Default)]
 pub struct CrateSources {
     /// The files, in the order read.
     pub files: Vec<SourceFile>,
-    /// Functions and methods.
+    /// Functions and methods (trait default methods included).
     pub fns: Vec<FnEntry>,
     /// Function name → indexes into `fns`, so look-ups stay cheap in large crates.
     by_name: HashMap<String, Vec<usize>>,
-    /// (file, free function name) → indexes into `fns`: a file's own functions come first.
-    by_file: HashMap<(usize, String), Vec<usize>>,
+    /// (module, free function name) → indexes into `fns`.
+    by_module: HashMap<(String, String), Vec<usize>>,
+    /// Modules by key.
+    pub modules: HashMap<String, ModuleInfo>,
+    /// Names a path may start with to reach a loaded library (`products`, a path dependency's
+    /// name, a renamed dependency) → its module key.
+    pub externs: HashMap<String, String>,
+    /// Names in code of the aws-sdk crates (`aws_sdk_s3`, a renamed `ddb`) → the SDK crate.
+    pub sdk_aliases: HashMap<String, String>,
     /// Struct name → field name → field type.
     pub structs: HashMap<String, HashMap<String, syn::Type>>,
+    /// Struct name → its generic parameters and their trait bounds.
+    pub struct_generics: HashMap<String, Generics>,
+    /// Struct name → the module that defines it (where its field types are written).
+    pub struct_modules: HashMap<String, String>,
+    /// Trait name → what it declares.
+    pub traits: HashMap<String, TraitInfo>,
+    /// Trait name → the types implementing it (outside test code).
+    pub impls: HashMap<String, Vec<String>>,
     /// `const`/`static` string items: name → value.
     pub consts: HashMap<String, String>,
-    /// `static` items (and consts) by name → their declared type (`static S3: OnceCell<Client>`).
-    pub statics: HashMap<String, (usize, syn::Type)>,
+    /// `static` items (and consts) by name → their module and declared type.
+    pub statics: HashMap<String, (String, syn::Type)>,
     /// Files that could not be read or parsed, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Files already read (canonical paths), so a file reached twice is parsed once.
+    seen: HashSet<PathBuf>,
 }
 
 impl CrateSources {
-    /// Reads and parses every `.rs` file under `src_dir` (sorted, so results are deterministic).
+    /// Reads the crate roots and every file their `mod` declarations reach, then every other
+    /// `.rs` file under `src_dir` (sorted, so results are deterministic).
     ///
     /// `has_lines` says whether spans will carry line numbers (false inside a proc macro, where
     /// text parsed at expansion time gets the call site's span).
-    pub fn load(root: &Path, src_dir: &Path, has_lines: bool) -> Self {
-        let mut paths = Vec::new();
-        collect_rs(src_dir, &mut paths);
-        paths.sort();
-        let mut sources = CrateSources::default();
-        for path in paths {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                    sources.add(path, display, &text, has_lines);
-                }
-                Err(err) => sources.errors.push((path, err.to_string())),
+    pub fn load_roots(
+        &mut self,
+        root: &Path,
+        src_dir: &Path,
+        roots: &[CrateRoot],
+        has_lines: bool,
+    ) {
+        for r in roots {
+            if r.is_lib {
+                self.externs.entry(r.key.clone()).or_insert_with(|| r.key.clone());
             }
+            self.load_module_file(root, &r.file, r.key.clone(), has_lines);
         }
+        let mut rest = Vec::new();
+        collect_rs(src_dir, &mut rest);
+        rest.sort();
+        let fallback = roots.iter().find(|r| r.is_lib).or_else(|| roots.first());
+        for path in rest {
+            if self.seen.contains(&canonical(&path)) {
+                continue;
+            }
+            let module = match fallback {
+                Some(r) => implied_module(&r.key, src_dir, &path),
+                None => implied_module("crate", src_dir, &path),
+            };
+            self.load_module_file(root, &path, module, has_lines);
+        }
+    }
+
+    /// Reads every `.rs` file under `src_dir` of a crate without a known layout: `lib.rs` and
+    /// `main.rs` are roots named `key`, the rest get the module their path implies.
+    pub fn load(root: &Path, src_dir: &Path, has_lines: bool) -> Self {
+        let mut sources = CrateSources::default();
+        let roots: Vec<CrateRoot> = ["lib.rs", "main.rs"]
+            .iter()
+            .map(|f| src_dir.join(f))
+            .filter(|p| p.is_file())
+            .map(|file| CrateRoot { key: "crate".to_owned(), file, is_lib: false })
+            .collect();
+        sources.load_roots(root, src_dir, &roots, has_lines);
         sources
     }
 
-    /// Parses one file's text and indexes it.
-    pub fn add(&mut self, path: PathBuf, display: PathBuf, text: &str, has_lines: bool) {
+    /// Whether a file (by canonical path) is already loaded.
+    pub fn has_file(&self, path: &Path) -> bool {
+        self.seen.contains(&canonical(path))
+    }
+
+    /// Reads one file (and the files its `mod` declarations name) as the module `module`,
+    /// unless it is loaded already.
+    pub fn load_file(&mut self, root: &Path, path: &Path, module: &str, has_lines: bool) {
+        self.load_module_file(root, path, module.to_owned(), has_lines);
+    }
+
+    fn load_module_file(&mut self, root: &Path, path: &Path, module: String, has_lines: bool) {
+        if !self.seen.insert(canonical(path)) {
+            return;
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let display = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+                let children =
+                    self.add_module(path.to_path_buf(), display, &text, has_lines, &module);
+                for (name, file) in children {
+                    self.load_module_file(root, &file, format!("{module}::{name}"), has_lines);
+                }
+            }
+            Err(err) => self.errors.push((path.to_path_buf(), err.to_string())),
+        }
+    }
+
+    /// Parses one file's text as the module `module` and indexes it. Returns the files of the
+    /// `mod name;` declarations it makes (name, path), for the caller to load.
+    pub fn add_module(
+        &mut self,
+        path: PathBuf,
+        display: PathBuf,
+        text: &str,
+        has_lines: bool,
+        module: &str,
+    ) -> Vec<(String, PathBuf)> {
+        self.seen.insert(canonical(&path));
         match syn::parse_file(text) {
             Ok(ast) => {
                 let file = self.files.len();
-                let mut aliases = HashMap::new();
-                for item in &ast.items {
-                    if let Item::Use(u) = item {
-                        flatten_use(&u.tree, String::new(), &mut aliases);
-                    }
-                }
-                self.index_items(file, &ast.items);
-                self.files.push(SourceFile { path, display, has_lines, aliases, ast });
+                let dir = child_dir(&path, module);
+                let mut out = Vec::new();
+                self.index_module(file, module, &ast.items, &dir, &path, &mut out);
+                self.files.push(SourceFile {
+                    path,
+                    display,
+                    has_lines,
+                    module: module.to_owned(),
+                    ast,
+                });
+                out
             }
             Err(err) => {
                 let at = err.span().start();
                 self.errors.push((path, format!("line {}: {err}", at.line)));
+                Vec::new()
             }
         }
     }
 
-    fn index_items(&mut self, file: usize, items: &[Item]) {
-        for item in items {
-            if is_test_only(item) {
-                continue;
-            }
-            match item {
-                Item::Fn(f) => self.push_fn(FnEntry {
-                    file,
-                    self_ty: None,
-                    name: f.sig.ident.to_string(),
-                    sig: f.sig.clone(),
-                    block: (*f.block).clone(),
-                }),
-                Item::Impl(imp) => {
-                    let Some(self_ty) = type_name(&imp.self_ty) else { continue };
-                    for impl_item in &imp.items {
-                        if let ImplItem::Fn(m) = impl_item {
-                            self.push_fn(FnEntry {
-                                file,
-                                self_ty: Some(self_ty.clone()),
-                                name: m.sig.ident.to_string(),
-                                sig: m.sig.clone(),
-                                block: m.block.clone(),
-                            });
-                        }
-                    }
-                }
-                Item::Struct(s) => {
-                    let fields = match &s.fields {
-                        Fields::Named(named) => named
-                            .named
-                            .iter()
-                            .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
-                            .collect(),
-                        Fields::Unnamed(unnamed) => unnamed
-                            .unnamed
-                            .iter()
-                            .enumerate()
-                            .map(|(i, f)| (i.to_string(), f.ty.clone()))
-                            .collect(),
-                        Fields::Unit => HashMap::new(),
-                    };
-                    self.structs.insert(s.ident.to_string(), fields);
-                }
-                Item::Const(c) => {
-                    if let Some(value) = str_lit(&c.expr) {
-                        self.consts.insert(c.ident.to_string(), value);
-                    }
-                }
-                Item::Static(s) => {
-                    if let Some(value) = str_lit(&s.expr) {
-                        self.consts.insert(s.ident.to_string(), value);
-                    }
-                    self.statics.insert(s.ident.to_string(), (file, (*s.ty).clone()));
-                }
-                Item::Mod(m) => {
-                    if let Some((_, inner)) = &m.content {
-                        self.index_items(file, inner);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Free functions named `name`.
+    /// Free functions named `name`, anywhere.
     pub fn free_fns(&self, name: &str) -> Vec<&FnEntry> {
         self.named(name).filter(|f| f.self_ty.is_none()).collect()
     }
@@ -185,36 +214,86 @@ impl CrateSources {
         indexes.iter().filter_map(|&i| self.fns.get(i))
     }
 
-    /// Free functions named `name` defined in `file`.
-    pub fn free_fns_in(&self, file: usize, name: &str) -> Vec<&FnEntry> {
-        let key = (file, name.to_owned());
-        let indexes = self.by_file.get(&key).map(Vec::as_slice).unwrap_or_default();
+    /// Free functions named `name` defined in `module`.
+    pub fn fns_in(&self, module: &str, name: &str) -> Vec<&FnEntry> {
+        let key = (module.to_owned(), name.to_owned());
+        let indexes = self.by_module.get(&key).map(Vec::as_slice).unwrap_or_default();
         indexes.iter().filter_map(|&i| self.fns.get(i)).collect()
     }
 
     fn push_fn(&mut self, entry: FnEntry) {
         if entry.self_ty.is_none() {
-            self.by_file.entry((entry.file, entry.name.clone())).or_default().push(self.fns.len());
+            self.by_module
+                .entry((entry.module.clone(), entry.name.clone()))
+                .or_default()
+                .push(self.fns.len());
         }
         self.by_name.entry(entry.name.clone()).or_default().push(self.fns.len());
         self.fns.push(entry);
     }
 
-    /// Methods named `name`, of `self_ty` when given.
+    /// Methods named `name` of `self_ty` (inherent and trait impls), or of any type when `None`
+    /// (trait default bodies included then).
     pub fn methods(&self, self_ty: Option<&str>, name: &str) -> Vec<&FnEntry> {
         self.named(name)
             .filter(|f| match (self_ty, &f.self_ty) {
-                (Some(want), Some(have)) => want == have,
+                (Some(want), Some(have)) => want == have && !f.is_trait_default,
                 (None, Some(_)) => true,
                 (_, None) => false,
             })
             .collect()
     }
 
+    /// The default body of a trait's method, when the trait gives one.
+    pub fn trait_default(&self, trait_name: &str, name: &str) -> Option<&FnEntry> {
+        self.named(name).find(|f| f.is_trait_default && f.self_ty.as_deref() == Some(trait_name))
+    }
+
     /// The type of a struct's field.
     pub fn field_type(&self, struct_name: &str, field: &str) -> Option<&syn::Type> {
         self.structs.get(struct_name)?.get(field)
     }
+
+    /// A trait and every trait it extends, transitively.
+    pub fn trait_closure(&self, names: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut stack: Vec<String> = names.to_vec();
+        while let Some(name) = stack.pop() {
+            if out.contains(&name) {
+                continue;
+            }
+            if let Some(info) = self.traits.get(&name) {
+                stack.extend(info.supertraits.iter().cloned());
+            }
+            out.push(name);
+        }
+        out
+    }
+}
+
+/// The module a file's path implies under a root key: `src/store/dynamodb.rs` →
+/// `key::store::dynamodb`, `src/store/mod.rs` → `key::store`.
+fn implied_module(key: &str, src_dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(src_dir).unwrap_or(path);
+    let mut parts: Vec<String> =
+        rel.iter().map(|p| p.to_string_lossy().trim_end_matches(".rs").replace('-', "_")).collect();
+    if parts.last().is_some_and(|p| p == "mod" || p == "lib" || p == "main") {
+        parts.pop();
+    }
+    std::iter::once(key.to_owned()).chain(parts).collect::<Vec<_>>().join("::")
+}
+
+/// The directory where a file's `mod name;` children live: beside a root or `mod.rs` file, in a
+/// folder named after the module otherwise.
+fn child_dir(path: &Path, module: &str) -> PathBuf {
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let is_root = !module.contains("::");
+    if is_root || stem == "mod" { parent } else { parent.join(stem) }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -238,59 +317,4 @@ pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
         syn::Type::Group(g) => type_name(&g.elem),
         _ => None,
     }
-}
-
-fn str_lit(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
-        Expr::Reference(r) => str_lit(&r.expr),
-        Expr::Group(g) => str_lit(&g.expr),
-        _ => None,
-    }
-}
-
-fn flatten_use(tree: &UseTree, prefix: String, out: &mut HashMap<String, String>) {
-    let join =
-        |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}::{name}") };
-    match tree {
-        UseTree::Path(p) => flatten_use(&p.tree, join(&p.ident.to_string()), out),
-        UseTree::Name(n) => {
-            let name = n.ident.to_string();
-            if name == "self" {
-                if let Some(last) = prefix.rsplit("::").next() {
-                    out.insert(last.to_owned(), prefix.clone());
-                }
-            } else {
-                out.insert(name.clone(), join(&name));
-            }
-        }
-        UseTree::Rename(r) => {
-            out.insert(r.rename.to_string(), join(&r.ident.to_string()));
-        }
-        UseTree::Group(g) => {
-            for t in &g.items {
-                flatten_use(t, prefix.clone(), out);
-            }
-        }
-        UseTree::Glob(_) => {}
-    }
-}
-
-/// Items compiled only for tests (`#[cfg(test)]`, `#[test]`) are not part of any function.
-fn is_test_only(item: &Item) -> bool {
-    let attrs = match item {
-        Item::Fn(f) => &f.attrs,
-        Item::Mod(m) => &m.attrs,
-        Item::Impl(i) => &i.attrs,
-        Item::Struct(s) => &s.attrs,
-        Item::Const(c) => &c.attrs,
-        Item::Static(s) => &s.attrs,
-        Item::Use(u) => &u.attrs,
-        _ => return false,
-    };
-    attrs.iter().any(|a| {
-        a.path().is_ident("test")
-            || (a.path().is_ident("cfg")
-                && a.parse_args::<syn::Ident>().is_ok_and(|ident| ident == "test"))
-    })
 }

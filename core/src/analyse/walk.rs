@@ -1,33 +1,37 @@
-//! The walk over a handler's body and the crate functions it reaches.
+//! The walk over an entry point's body and the crate functions it reaches.
 
 mod chain;
+mod dispatch;
+mod escape;
 mod typing;
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::visit::{self, Visit};
-use syn::{Expr, ExprCall, ExprMethodCall, FnArg, Pat};
+use syn::{Expr, FnArg, Pat};
 
-use super::sources::{CrateSources, FnEntry};
-use super::types::{self, TypeInfo};
+use super::sources::{CrateSources, FnEntry, Generics};
+use super::types::{TypeCx, TypeInfo};
 use super::values::{self, Hint};
-use super::{Analysis, ClientUse, Location};
+use super::{Analysis, ClientUse, Location, Unresolved};
 use crate::catalog::Catalog;
 
-/// What an analysis needs besides the handler itself.
+/// What an analysis needs besides the entry point itself.
 #[derive(Debug)]
 pub struct AnalysisInput<'a> {
-    /// The catalog (for operation names of declared services).
+    /// The catalog (for operation names).
     pub catalog: &'a Catalog,
     /// The crate's sources, for following calls; the handler's own file included.
     pub sources: &'a CrateSources,
-    /// The IAM prefixes the declaration names (for `.send()` chains on untyped receivers).
+    /// The IAM prefixes of services a value of unknown type may be a client of: the declared
+    /// ones and those of the crate's SDK dependencies.
     pub declared_prefixes: Vec<String>,
     /// The handler's file, as shown in messages.
     pub handler_file: std::path::PathBuf,
-    /// Index of the handler's file in `sources`, for its `use` aliases.
+    /// Index of the handler's file in `sources`, for its module and `use` declarations.
     pub handler_file_index: Option<usize>,
     /// Whether spans of the handler's tokens carry real line numbers.
     pub handler_has_lines: bool,
@@ -39,19 +43,54 @@ pub fn analyse_function(input: &AnalysisInput<'_>, handler: &syn::ItemFn) -> Ana
     let mut visited = HashSet::new();
     let handler_name = handler.sig.ident.to_string();
     visited.insert(format!("::{handler_name}"));
+    let module = input
+        .handler_file_index
+        .and_then(|i| input.sources.files.get(i))
+        .map(|f| f.module.clone())
+        .unwrap_or_default();
     let mut walker = Walker {
         input,
         out: &mut out,
         visited: &mut visited,
         scopes: vec![HashMap::new()],
         file: input.handler_file_index,
+        module,
         self_ty: None,
+        generics: super::sources::index::generics_of(&handler.sig.generics, Vec::new()),
         function: handler_name.clone(),
         anchor: None,
         via: vec![handler_name],
+        notes: Vec::new(),
     };
     walker.bind_params(&handler.sig, &[], true);
     walker.visit_block(&handler.block);
+    out
+}
+
+/// Analyses entry points given as crate functions (a handler named in a macro that writes
+/// `main`): each is followed as if called from `root`.
+pub fn analyse_fns(input: &AnalysisInput<'_>, root: &str, fns: &[FnEntry]) -> Analysis {
+    let mut out = Analysis::default();
+    let mut visited = HashSet::new();
+    let generics = Vec::new();
+    let mut walker = Walker {
+        input,
+        out: &mut out,
+        visited: &mut visited,
+        scopes: vec![HashMap::new()],
+        file: input.handler_file_index,
+        module: String::new(),
+        self_ty: None,
+        generics,
+        function: root.to_owned(),
+        anchor: None,
+        via: vec![root.to_owned()],
+        notes: Vec::new(),
+    };
+    for f in fns {
+        let span = f.sig.ident.span();
+        walker.follow(f, None, Vec::new(), span, None);
+    }
     out
 }
 
@@ -59,8 +98,9 @@ pub fn analyse_function(input: &AnalysisInput<'_>, handler: &syn::ItemFn) -> Ana
 struct Binding {
     ty: TypeInfo,
     hint: Hint,
-    /// The expression a `let` bound, so builders built ahead of a call can be read.
-    init: Option<std::rc::Rc<Expr>>,
+    /// The expression a `let` bound and what was pushed into it later, so builders built
+    /// ahead of a call can be read.
+    init: Vec<Rc<Expr>>,
 }
 
 struct Walker<'a, 'i> {
@@ -70,24 +110,33 @@ struct Walker<'a, 'i> {
     scopes: Vec<HashMap<String, Binding>>,
     /// The file being walked (None: the handler's tokens, not found among the sources).
     file: Option<usize>,
+    /// The module being walked, for path resolution.
+    module: String,
     self_ty: Option<String>,
+    generics: Generics,
     function: String,
     /// Inside a callee: the handler's call expression that reached it.
     anchor: Option<Span>,
     via: Vec<String>,
+    /// Ambiguous dispatch taken on the way here.
+    notes: Vec<String>,
 }
 
 /// Max depth of followed calls, against pathological recursion through name look-ups.
-const MAX_DEPTH: usize = 32;
+const MAX_DEPTH: usize = 48;
 
 impl Walker<'_, '_> {
-    fn aliases(&self) -> Option<&HashMap<String, String>> {
-        self.file.and_then(|i| self.input.sources.files.get(i)).map(|f| &f.aliases)
+    fn type_cx(&self) -> TypeCx<'_> {
+        TypeCx {
+            sources: self.input.sources,
+            module: &self.module,
+            self_ty: self.self_ty.as_deref(),
+            generics: &self.generics,
+        }
     }
 
     fn resolve_type(&self, ty: &syn::Type) -> TypeInfo {
-        let empty = HashMap::new();
-        types::resolve(ty, self.aliases().unwrap_or(&empty), self.self_ty.as_deref())
+        self.type_cx().resolve(ty)
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding> {
@@ -108,33 +157,122 @@ impl Walker<'_, '_> {
 
     fn location(&self, span: Span) -> Location {
         let (file, has_lines) = match self.file.and_then(|i| self.input.sources.files.get(i)) {
-            Some(f) if self.anchor.is_some() => (f.display.clone(), f.has_lines),
+            Some(f) if self.anchor.is_some() || self.input.handler_file.as_os_str().is_empty() => {
+                (f.display.clone(), f.has_lines)
+            }
             _ => (self.input.handler_file.clone(), self.input.handler_has_lines),
         };
         let line = has_lines.then(|| span.start().line).filter(|l| *l > 0);
         Location { file, function: self.function.clone(), line }
     }
 
+    fn unresolved(&mut self, crate_name: Option<String>, reason: String, span: Span) {
+        let location = self.location(span);
+        let report = self.report_span(span);
+        let duplicate =
+            self.out.unresolved.iter().any(|u| {
+                u.location == location && u.crate_name == crate_name && u.reason == reason
+            });
+        if !duplicate {
+            self.out.unresolved.push(Unresolved {
+                crate_name,
+                reason,
+                span: report,
+                location,
+                via: self.via.clone(),
+            });
+        }
+    }
+
     fn bind_params(&mut self, sig: &syn::Signature, args: &[Binding], record_clients: bool) {
         let mut args = args.iter();
         for input in &sig.inputs {
             match input {
-                FnArg::Receiver(_) => {
-                    let ty = self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named);
-                    self.bind("self".to_owned(), Binding { ty, hint: Hint::Unknown, init: None });
-                }
+                FnArg::Receiver(_) => {}
                 FnArg::Typed(pt) => {
-                    let ty = self.resolve_type(&pt.ty);
-                    let hint = args.next().map_or(Hint::Unknown, |b| b.hint.clone());
+                    let declared = self.resolve_type(&pt.ty);
+                    let arg = args.next();
+                    let ty = narrow(declared, arg.map(|b| &b.ty));
+                    let hint = arg.map_or(Hint::Unknown, |b| b.hint.clone());
                     if let (TypeInfo::Client(krate), true) = (&ty, record_clients) {
                         let span = self.report_span(pt.pat.span());
                         self.out.clients.push(ClientUse { crate_name: krate.clone(), span });
                     }
-                    for name in pat_idents(&pt.pat) {
-                        self.bind(name, Binding { ty: ty.clone(), hint: hint.clone(), init: None });
-                    }
+                    self.bind_pat(&pt.pat, &ty, &hint, None);
                 }
             }
+        }
+    }
+
+    /// Binds the names of a pattern to the parts of a value of type `ty`.
+    fn bind_pat(&mut self, pat: &Pat, ty: &TypeInfo, hint: &Hint, init: Option<&Rc<Expr>>) {
+        match pat {
+            Pat::Ident(p) => {
+                let binding = Binding {
+                    ty: ty.clone(),
+                    hint: hint.clone(),
+                    init: init.into_iter().cloned().collect(),
+                };
+                self.bind(p.ident.to_string(), binding);
+                if let Some((_, sub)) = &p.subpat {
+                    self.bind_pat(sub, ty, hint, init);
+                }
+            }
+            Pat::Type(pt) => {
+                let explicit = self.resolve_type(&pt.ty);
+                let ty = narrow(explicit, Some(ty));
+                self.bind_pat(&pt.pat, &ty, hint, init);
+            }
+            Pat::Reference(r) => self.bind_pat(&r.pat, ty, hint, init),
+            Pat::Paren(p) => self.bind_pat(&p.pat, ty, hint, init),
+            Pat::Or(o) => {
+                for case in &o.cases {
+                    self.bind_pat(case, ty, hint, init);
+                }
+            }
+            Pat::Tuple(t) => {
+                for (i, elem) in t.elems.iter().enumerate() {
+                    let part = match ty {
+                        TypeInfo::Tuple(items) => {
+                            items.get(i).cloned().unwrap_or(TypeInfo::Unknown)
+                        }
+                        _ => TypeInfo::Unknown,
+                    };
+                    self.bind_pat(elem, &part, &Hint::Unknown, None);
+                }
+            }
+            Pat::TupleStruct(t) => {
+                let owner = t.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let fields = self.input.sources.structs.get(&owner).is_some();
+                for (i, elem) in t.elems.iter().enumerate() {
+                    let part = if fields {
+                        self.field_of(&owner, &i.to_string())
+                    } else if t.elems.len() == 1 {
+                        // `Some(x)`, `Ok(x)`, `Extension(x)`, `State(x)`: the wrapped value.
+                        ty.clone()
+                    } else {
+                        TypeInfo::Unknown
+                    };
+                    self.bind_pat(elem, &part, hint, None);
+                }
+            }
+            Pat::Struct(s) => {
+                let owner = s.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                for field in &s.fields {
+                    let member = match &field.member {
+                        syn::Member::Named(n) => n.to_string(),
+                        syn::Member::Unnamed(i) => i.index.to_string(),
+                    };
+                    let part = self.field_of(&owner, &member);
+                    self.bind_pat(&field.pat, &part, &Hint::Unknown, None);
+                }
+            }
+            Pat::Slice(s) => {
+                for elem in &s.elems {
+                    self.bind_pat(elem, ty, &Hint::Unknown, None);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -149,26 +287,47 @@ impl Walker<'_, '_> {
         values::hint_of(expr, &local, &konst, &field)
     }
 
-    /// Follows a call into a crate function, binding its parameters to the arguments' types and
-    /// hints.
-    fn follow(&mut self, f: &FnEntry, args: Vec<Binding>, call_span: Span) {
-        let key = format!("{}:{}::{}", f.file, f.self_ty.as_deref().unwrap_or_default(), f.name);
-        if self.via.len() >= MAX_DEPTH || !self.visited.insert(key) {
-            return;
+    /// Visits an expression and returns its type.
+    fn eval(&mut self, expr: &Expr) -> TypeInfo {
+        match expr {
+            Expr::MethodCall(m) => self.chain(m),
+            Expr::Call(c) => self.call(c),
+            Expr::Await(a) => self.eval(&a.base),
+            Expr::Try(t) => self.eval(&t.expr),
+            Expr::Paren(p) => self.eval(&p.expr),
+            Expr::Group(g) => self.eval(&g.expr),
+            Expr::Reference(r) => self.eval(&r.expr),
+            Expr::Unary(u) => self.eval(&u.expr),
+            Expr::Tuple(t) => TypeInfo::Tuple(t.elems.iter().map(|e| self.eval(e)).collect()),
+            _ => {
+                self.visit_expr(expr);
+                self.type_of(expr)
+            }
         }
-        let mut callee = Walker {
-            input: self.input,
-            out: &mut *self.out,
-            visited: &mut *self.visited,
-            scopes: vec![HashMap::new()],
-            file: Some(f.file),
-            self_ty: f.self_ty.clone(),
-            function: f.display(),
-            anchor: Some(self.anchor.unwrap_or(call_span)),
-            via: self.via.iter().cloned().chain([f.display()]).collect(),
-        };
-        callee.bind_params(&f.sig, &args, true);
-        callee.visit_block(&f.block);
+    }
+
+    /// Evaluates call arguments: their types and hints.
+    fn eval_args<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) -> Vec<Binding> {
+        args.into_iter()
+            .map(|a| {
+                let ty = self.eval(a);
+                Binding { ty, hint: self.hint(a), init: Vec::new() }
+            })
+            .collect()
+    }
+}
+
+/// The more precise of a declared type and the type of the value given for it: a parameter
+/// declared `&dyn Store` or `R` that receives a `DynamoStore` is that store.
+fn narrow(declared: TypeInfo, given: Option<&TypeInfo>) -> TypeInfo {
+    match (declared, given) {
+        (TypeInfo::Trait(_) | TypeInfo::Unknown, Some(g)) if *g != TypeInfo::Unknown => g.clone(),
+        (
+            TypeInfo::Builder { call: None, .. },
+            Some(g @ TypeInfo::Builder { call: Some(_), .. }),
+        ) => g.clone(),
+        (TypeInfo::Unknown, _) => given.cloned().unwrap_or(TypeInfo::Unknown),
+        (declared, _) => declared,
     }
 }
 
@@ -180,21 +339,23 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
-        if let Some(init) = &local.init {
-            self.visit_expr(&init.expr);
-            if let Some((_, diverge)) = &init.diverge {
-                self.visit_expr(diverge);
-            }
-        }
-        let (pat, explicit) = match &local.pat {
-            Pat::Type(pt) => (&*pt.pat, Some(self.resolve_type(&pt.ty))),
-            other => (other, None),
-        };
         let (ty, hint) = match &local.init {
             Some(init) => {
-                (explicit.unwrap_or_else(|| self.type_of(&init.expr)), self.hint(&init.expr))
+                let ty = self.eval(&init.expr);
+                if let Some((_, diverge)) = &init.diverge {
+                    self.visit_expr(diverge);
+                }
+                (ty, self.hint(&init.expr))
             }
-            None => (explicit.unwrap_or(TypeInfo::Unknown), Hint::Unknown),
+            None => (TypeInfo::Unknown, Hint::Unknown),
+        };
+        let explicit = match &local.pat {
+            Pat::Type(pt) => Some(self.resolve_type(&pt.ty)),
+            _ => None,
+        };
+        let ty = match explicit {
+            Some(explicit) => narrow(explicit, Some(&ty)),
+            None => ty,
         };
         // A config filled from the environment: its type is the one it deserialises into.
         let config = local.init.as_ref().and_then(|init| self.env_config(&init.expr, &ty));
@@ -202,88 +363,74 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             (TypeInfo::Unknown, Some(owner)) => TypeInfo::Named(owner),
             (ty, _) => ty,
         };
-        let init = local.init.as_ref().map(|i| std::rc::Rc::new((*i.expr).clone()));
-        for name in pat_idents(pat) {
-            self.bind(name, Binding { ty: ty.clone(), hint: hint.clone(), init: init.clone() });
+        let init = local.init.as_ref().map(|i| Rc::new((*i.expr).clone()));
+        let pat = match &local.pat {
+            Pat::Type(pt) => &*pt.pat,
+            other => other,
+        };
+        self.bind_pat(pat, &ty, &hint, init.as_ref());
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        let ty = self.eval(&assign.right);
+        self.visit_expr(&assign.left);
+        // `req = req.exclusive_start_key(…)`: the binding keeps the most precise type seen.
+        if let Expr::Path(p) = &*assign.left
+            && let Some(name) = p.path.get_ident().map(ToString::to_string)
+            && ty != TypeInfo::Unknown
+        {
+            for scope in self.scopes.iter_mut().rev() {
+                if let Some(b) = scope.get_mut(&name) {
+                    b.ty = ty;
+                    break;
+                }
+            }
         }
+    }
+
+    fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+        // `if let Some(client) = &self.client`: the pattern binds the parts of the value.
+        let ty = self.eval(&expr.expr);
+        let hint = self.hint(&expr.expr);
+        self.bind_pat(&expr.pat, &ty, &hint, None);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        let ty = self.eval(&m.expr);
+        for arm in &m.arms {
+            self.scopes.push(HashMap::new());
+            self.bind_pat(&arm.pat, &ty, &Hint::Unknown, None);
+            if let Some((_, guard)) = &arm.guard {
+                self.visit_expr(guard);
+            }
+            self.visit_expr(&arm.body);
+            self.scopes.pop();
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        let ty = self.eval(&f.expr);
+        self.scopes.push(HashMap::new());
+        self.bind_pat(&f.pat, &ty, &Hint::Unknown, None);
+        self.visit_block(&f.body);
+        self.scopes.pop();
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
         self.scopes.push(HashMap::new());
         for input in &closure.inputs {
-            let (pat, ty) = match input {
-                Pat::Type(pt) => (&*pt.pat, self.resolve_type(&pt.ty)),
-                other => (other, TypeInfo::Unknown),
-            };
-            for name in pat_idents(pat) {
-                self.bind(name, Binding { ty: ty.clone(), hint: Hint::Unknown, init: None });
-            }
+            self.bind_pat(input, &TypeInfo::Unknown, &Hint::Unknown, None);
         }
         self.visit_expr(&closure.body);
         self.scopes.pop();
     }
 
-    fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
-        if m.method == "send" && m.args.is_empty() {
-            self.sdk_chain(m);
-            return;
-        }
-        visit::visit_expr_method_call(self, m);
-        // A method of the crate's own types: follow it.
-        let name = m.method.to_string();
-        let receiver = self.type_of(&m.receiver);
-        let owner = match &receiver {
-            TypeInfo::Client(_) => return,
-            TypeInfo::Named(owner) => Some(owner.clone()),
-            TypeInfo::Unknown => None,
-        };
-        let found: Vec<FnEntry> =
-            self.input.sources.methods(owner.as_deref(), &name).into_iter().cloned().collect();
-        // Without a receiver type, follow only a method name the crate defines once.
-        if found.len() == 1 || (owner.is_some() && !found.is_empty()) {
-            let args: Vec<Binding> = m
-                .args
-                .iter()
-                .map(|a| Binding { ty: self.type_of(a), hint: self.hint(a), init: None })
-                .collect();
-            for f in &found {
-                self.follow(f, args.clone(), m.method.span());
-            }
-        }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.chain(m);
     }
 
-    fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        // The callee's path is followed below with the arguments' types and hints; visiting it
-        // as a plain path first would follow it without them.
-        if !matches!(&*call.func, Expr::Path(_)) {
-            self.visit_expr(&call.func);
-        }
-        for arg in &call.args {
-            self.visit_expr(arg);
-        }
-        let Expr::Path(func) = &*call.func else { return };
-        let segments: Vec<String> =
-            func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if let TypeInfo::Client(krate) = self.call_type(call)
-            && matches!(segments.last().map(String::as_str), Some("new" | "from_conf"))
-        {
-            let span = self.report_span(call.span());
-            self.out.clients.push(ClientUse { crate_name: krate, span });
-            return;
-        }
-        let found: Vec<FnEntry> = self.callee(&segments).into_iter().cloned().collect();
-        if found.len() == 1 {
-            let args: Vec<Binding> = call
-                .args
-                .iter()
-                .map(|a| Binding { ty: self.type_of(a), hint: self.hint(a), init: None })
-                .collect();
-            let name_span =
-                func.path.segments.last().map_or_else(|| call.span(), |s| s.ident.span());
-            if let Some(f) = found.first() {
-                self.follow(f, args, name_span);
-            }
-        }
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        self.call(call);
     }
 
     fn visit_expr_struct(&mut self, lit: &'ast syn::ExprStruct) {
@@ -305,29 +452,19 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         if segments.len() == 1 && segments.first().is_some_and(|name| self.lookup(name).is_some()) {
             return;
         }
-        let found: Vec<FnEntry> = self.callee(&segments).into_iter().cloned().collect();
-        if let [f] = found.as_slice() {
-            let span = p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
-            self.follow(f, Vec::new(), span);
+        let (found, note) = self.resolve_fn(&segments, false);
+        let span = p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
+        for f in &found {
+            self.follow(f, None, Vec::new(), span, note.clone());
         }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.macro_body(mac);
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {
         // Nested items (fns, impls inside a body) are indexed with the crate's sources and
         // followed only when called.
-    }
-}
-
-/// The identifiers a pattern binds.
-fn pat_idents(pat: &Pat) -> Vec<String> {
-    match pat {
-        Pat::Ident(p) => vec![p.ident.to_string()],
-        Pat::Type(pt) => pat_idents(&pt.pat),
-        Pat::Reference(r) => pat_idents(&r.pat),
-        Pat::Tuple(t) => t.elems.iter().flat_map(pat_idents).collect(),
-        Pat::TupleStruct(t) => t.elems.iter().flat_map(pat_idents).collect(),
-        Pat::Struct(s) => s.fields.iter().flat_map(|f| pat_idents(&f.pat)).collect(),
-        Pat::Paren(p) => pat_idents(&p.pat),
-        _ => Vec::new(),
     }
 }

@@ -1,142 +1,213 @@
-//! SDK calls: the `.send()` chain, its operation and client, setters, nested builders and the
-//! resource hints they carry.
+//! Method chains: an operation invoked on a client starts an SDK call; setters on its fluent
+//! builder, wherever they are written (the same chain, a binding reassigned later, a helper the
+//! builder is passed to), are added to that call. Other methods are dispatched to the crate's
+//! functions.
+
+use std::collections::HashSet;
 
 use proc_macro2::Span;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall};
 
-use super::Walker;
+use super::{Binding, Walker};
 use crate::analyse::types::TypeInfo;
-use crate::analyse::values::Hint;
-use crate::analyse::{Ambiguity, Call, Item};
+use crate::analyse::values::{Hint, PASS_THROUGH};
+use crate::analyse::{Ambiguity, Call, Item, Location};
 use crate::catalog::SetterUse;
 use crate::declare::services;
-use std::collections::HashSet;
+
+/// Builder methods that are not input setters (sending, paginating, presigning, customising).
+const NOT_SETTERS: &[&str] = &[
+    "send",
+    "send_with",
+    "into_paginator",
+    "items",
+    "page_size",
+    "stop_on_duplicate_token",
+    "presigned",
+    "customize",
+    "config_override",
+    "wait",
+    "mutate_request",
+    "map_request",
+    "as_input",
+    "get_input",
+];
 
 impl Walker<'_, '_> {
-    pub(super) fn sdk_chain(&mut self, send: &ExprMethodCall) {
-        // Collect the chain from `.send()` back to the operation call.
-        let mut chain: Vec<&ExprMethodCall> = Vec::new();
-        let mut cursor: &Expr = &send.receiver;
-        while let Expr::MethodCall(m) = cursor {
-            chain.push(m);
-            cursor = &m.receiver;
+    /// Walks a method chain innermost first and returns the type of its value.
+    pub(super) fn chain(&mut self, top: &ExprMethodCall) -> TypeInfo {
+        let mut links: Vec<&ExprMethodCall> = vec![top];
+        let mut cursor: &Expr = &top.receiver;
+        loop {
+            match cursor {
+                Expr::MethodCall(m) => {
+                    links.push(m);
+                    cursor = &m.receiver;
+                }
+                Expr::Await(a) => cursor = &a.base,
+                Expr::Try(t) => cursor = &t.expr,
+                Expr::Paren(p) => cursor = &p.expr,
+                _ => break,
+            }
         }
-        // The operation is the first call on a client-typed value, counting from the innermost
-        // (`STATIC.get().unwrap().get_object()` → `get_object`); without a typed receiver, the
-        // innermost method that is an operation of a declared service.
-        let catalog = self.input.catalog;
-        let typed = chain.iter().rposition(|m| match self.type_of(&m.receiver) {
-            // The receiver may be a wrapper the type resolution sees through (`OnceCell::get`):
-            // the method must be an operation of the client's crate.
+        links.reverse();
+        self.record_push(cursor, &links);
+        let mut ty = self.eval(cursor);
+        for (i, m) in links.iter().enumerate() {
+            let args = self.eval_args(&m.args);
+            ty = self.link(ty, m, &args, &links[i + 1..]);
+        }
+        ty
+    }
+
+    /// `items.push(TransactWriteItem::builder()…)`: what is pushed into a local collection is
+    /// read with it when it is later given to a setter.
+    fn record_push(&mut self, base: &Expr, links: &[&ExprMethodCall]) {
+        let Some(first) = links.first() else { return };
+        if !matches!(
+            first.method.to_string().as_str(),
+            "push" | "push_back" | "extend" | "insert" | "append" | "push_front"
+        ) {
+            return;
+        }
+        let Expr::Path(p) = base else { return };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else { return };
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(b) = scope.get_mut(&name) {
+                b.init.extend(first.args.iter().map(|a| std::rc::Rc::new(a.clone())));
+                break;
+            }
+        }
+    }
+
+    /// One method of a chain on a value of type `ty`.
+    fn link(
+        &mut self,
+        ty: TypeInfo,
+        m: &ExprMethodCall,
+        args: &[Binding],
+        later: &[&ExprMethodCall],
+    ) -> TypeInfo {
+        let name = m.method.to_string();
+        let span = m.method.span();
+        match ty {
             TypeInfo::Client(krate) => {
-                let method = m.method.to_string();
-                catalog.methods_of(&krate).is_ok_and(|ms| ms.contains(&method))
+                if self.is_operation(&krate, &name) {
+                    return self.new_call(&krate, &name, span);
+                }
+                if let Some(op) = self.input.catalog.waiter_operation(&krate, &name) {
+                    let op = op.to_owned();
+                    return self.new_call(&krate, &op, span);
+                }
+                let (found, note) = self.dispatch(&TypeInfo::Client(krate.clone()), &name);
+                if !found.is_empty() {
+                    let receiver = Some(TypeInfo::Client(krate));
+                    return self.follow_all(&found, receiver, args, span, note);
+                }
+                if PASS_THROUGH.contains(&name.as_str()) {
+                    return TypeInfo::Client(krate);
+                }
+                self.escape(&format!(".{name}()"), args, span);
+                TypeInfo::Unknown
             }
-            _ => false,
-        });
-        let (position, krate) = match typed {
-            Some(i) => {
-                let krate = match chain.get(i).map(|m| self.type_of(&m.receiver)) {
-                    Some(TypeInfo::Client(krate)) => Some(krate),
-                    _ => None,
-                };
-                (i, krate)
-            }
-            None => {
-                let found =
-                    chain.iter().rposition(|m| self.is_declared_operation(&m.method.to_string()));
-                match found {
-                    Some(i) => {
-                        let m = chain[i];
-                        (i, self.untyped_client(&m.method.to_string(), m.method.span()))
-                    }
-                    None => return self.visit_chain_parts(&chain),
+            TypeInfo::Builder { krate, method, call } => {
+                if let Some(index) = call {
+                    self.add_setter(index, &krate, m);
+                }
+                match name.as_str() {
+                    "send" | "presigned" | "wait" | "send_with" => TypeInfo::Unknown,
+                    _ => TypeInfo::Builder { krate, method, call },
                 }
             }
-        };
-        let Some(op) = chain.get(position).copied() else { return };
-        chain.truncate(position + 1);
-        let base = &*op.receiver;
-        let method = op.method.to_string();
-        // Visit everything inside the chain (arguments, the base) for nested calls.
-        self.visit_expr(base);
-        for m in &chain {
-            for arg in &m.args {
-                self.visit_expr(arg);
-            }
-        }
-        let Some(krate) = krate else { return };
-        let name_setters = self.name_setters(&krate);
-        let mut setters = Vec::new();
-        let mut hints = Vec::new();
-        let mut items = Vec::new();
-        // Setters between the operation and `.send()` (the chain is stored outermost first).
-        for m in chain.iter().rev().skip(1) {
-            let name = m.method.to_string();
-            let value = m.args.first().and_then(|a| match self.hint(a) {
-                Hint::Literal(text) => Some(text),
-                _ => None,
-            });
-            if name_setters.contains(&name.as_str())
-                && let Some(arg) = m.args.first()
-            {
-                hints.push((name.clone(), self.hint(arg)));
-            }
-            setters.push(SetterUse { name, value });
-            for arg in &m.args {
-                let mut item = Item::default();
-                self.nested(arg, &name_setters, &mut item);
-                if !item.setters.is_empty() {
-                    items.push(item);
+            other => {
+                if other == TypeInfo::Unknown
+                    && m.args.is_empty()
+                    && self.input.sources.methods(None, &name).is_empty()
+                    && let Some(krate) = self.untyped_operation(&name, span, later)
+                {
+                    return self.new_call(&krate, &name, span);
                 }
+                let (found, note) = self.dispatch(&other, &name);
+                if !found.is_empty() {
+                    return self.follow_all(&found, Some(other), args, span, note);
+                }
+                if PASS_THROUGH.contains(&name.as_str()) {
+                    return other;
+                }
+                self.escape(&format!(".{name}()"), args, span);
+                TypeInfo::Unknown
             }
         }
-        let span = self.report_span(op.method.span());
-        let location = self.location(op.method.span());
+    }
+
+    /// Records an SDK call at the operation's method name; its setters come later.
+    fn new_call(&mut self, krate: &str, method: &str, span: Span) -> TypeInfo {
+        let index = self.out.calls.len();
+        let location: Location = self.location(span);
         self.out.calls.push(Call {
-            crate_name: krate,
-            method,
-            setters,
-            hints,
-            items,
-            span,
+            crate_name: krate.to_owned(),
+            method: method.to_owned(),
+            setters: Vec::new(),
+            hints: Vec::new(),
+            items: Vec::new(),
+            span: self.report_span(span),
             location,
             via: self.via.clone(),
+            provenance: self.notes.clone(),
         });
+        TypeInfo::Builder { krate: krate.to_owned(), method: method.to_owned(), call: Some(index) }
     }
 
-    /// Whether any declared service's SDK crate has this client method.
-    pub(super) fn is_declared_operation(&self, method: &str) -> bool {
-        let catalog = self.input.catalog;
-        self.input.declared_prefixes.iter().any(|prefix| {
-            catalog
-                .crates_of_prefix(prefix)
-                .any(|krate| catalog.methods_of(krate).is_ok_and(|m| m.iter().any(|x| x == method)))
-        })
-    }
-
-    /// Visits a `.send()` chain that is not an SDK call (its receiver and arguments).
-    pub(super) fn visit_chain_parts(&mut self, chain: &[&ExprMethodCall]) {
-        if let Some(innermost) = chain.last() {
-            self.visit_expr(&innermost.receiver);
+    /// Adds a setter (and the resource hints and nested builders in its argument) to a call.
+    fn add_setter(&mut self, index: usize, krate: &str, m: &ExprMethodCall) {
+        let name = m.method.to_string();
+        if NOT_SETTERS.contains(&name.as_str()) {
+            return;
         }
-        for m in chain {
-            for arg in &m.args {
-                self.visit_expr(arg);
+        let name_setters = self.name_setters(krate);
+        let value = m.args.first().and_then(|a| match self.hint(a) {
+            Hint::Literal(text) => Some(text),
+            _ => None,
+        });
+        let hint = match m.args.first() {
+            Some(arg) if name_setters.contains(&name.as_str()) => Some(self.hint(arg)),
+            _ => None,
+        };
+        let mut items = Vec::new();
+        for arg in &m.args {
+            let mut item = Item::default();
+            self.nested(arg, &name_setters, &mut item);
+            if !item.setters.is_empty() {
+                items.push(item);
             }
         }
+        let Some(call) = self.out.calls.get_mut(index) else { return };
+        if let Some(hint) = hint {
+            call.hints.push((name.clone(), hint));
+        }
+        call.setters.push(SetterUse { name, value });
+        call.items.extend(items);
     }
 
-    /// The crate of a `.send()` chain whose receiver has no known type: the one declared service
-    /// that has the operation, if exactly one does.
-    pub(super) fn untyped_client(&mut self, method: &str, span: Span) -> Option<String> {
+    /// Whether `method` is an operation of the SDK crate.
+    fn is_operation(&self, krate: &str, method: &str) -> bool {
+        self.input.catalog.methods_of(krate).is_ok_and(|ms| ms.iter().any(|m| m == method))
+    }
+
+    /// The crate of an operation method invoked on a value of unknown type: the one candidate
+    /// SDK that has the operation. Several → an ambiguity (an error asking for the type).
+    fn untyped_operation(
+        &mut self,
+        method: &str,
+        span: Span,
+        later: &[&ExprMethodCall],
+    ) -> Option<String> {
         let catalog = self.input.catalog;
         let mut crates: Vec<String> = Vec::new();
         for prefix in &self.input.declared_prefixes {
             for krate in catalog.crates_of_prefix(prefix) {
-                let has = catalog.methods_of(krate).is_ok_and(|m| m.iter().any(|x| x == method));
-                if has && !crates.iter().any(|c| c == krate) {
+                if self.is_operation(krate, method) && !crates.iter().any(|c| c == krate) {
                     crates.push(krate.to_owned());
                 }
             }
@@ -145,16 +216,24 @@ impl Walker<'_, '_> {
             0 => None,
             1 => crates.pop(),
             _ => {
-                let span = self.report_span(span);
-                self.out.ambiguities.push(Ambiguity { method: method.to_owned(), crates, span });
+                // Only a chain that is visibly an SDK request is worth an error.
+                let sent = later.iter().any(|m| {
+                    matches!(m.method.to_string().as_str(), "send" | "into_paginator" | "presigned")
+                });
+                if sent {
+                    let span = self.report_span(span);
+                    self.out.ambiguities.push(Ambiguity {
+                        method: method.to_owned(),
+                        crates,
+                        span,
+                    });
+                }
                 None
             }
         }
     }
 
-    /// `envy::from_env::<Config>()` (or `envy::prefixed("P_").from_env()`) fills every field of
-    /// the struct from the environment variable of the same name in upper case: record those as
-    /// the fields' hints.
+    /// The setters that name the resource of the crate's service (`bucket`, `table_name`).
     pub(super) fn name_setters(&self, krate: &str) -> Vec<&'static str> {
         let prefix = self.input.catalog.crate_prefix(krate).unwrap_or_default();
         services::by_prefix(prefix).map(|s| s.name_setters.to_vec()).unwrap_or_default()
@@ -176,7 +255,8 @@ impl Walker<'_, '_> {
                 if !self.expanded.insert(name.clone()) {
                     return;
                 }
-                if let Some(init) = self.walker.lookup(&name).and_then(|b| b.init.clone()) {
+                let inits = self.walker.lookup(&name).map(|b| b.init.clone()).unwrap_or_default();
+                for init in inits {
                     self.visit_expr(&init);
                 }
             }

@@ -1,17 +1,42 @@
 //! What the walk knows of expressions' types: bindings, fields, statics, constructors, returns,
 //! and configs filled from the environment.
 
-use std::collections::HashMap;
-
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprCall};
 
 use super::Walker;
-use crate::analyse::sources::FnEntry;
-use crate::analyse::types::{self, TypeInfo};
-use crate::analyse::values::{self, Hint};
+use crate::analyse::sources::Resolved;
+use crate::analyse::types::{self, TypeCx, TypeInfo};
+use crate::analyse::values::{Hint, PASS_THROUGH};
+
+/// Calls that wrap their argument without looking into it (`Arc::new(client)`, `Some(x)`).
+pub(super) fn is_wrapper_call(segments: &[String]) -> bool {
+    let last = segments.last().map(String::as_str).unwrap_or_default();
+    let owner = segments.iter().rev().nth(1).map(String::as_str).unwrap_or_default();
+    matches!(last, "Some" | "Ok" | "Err" | "Extension" | "State" | "Data" | "identity" | "drop")
+        || (matches!(last, "new" | "from" | "pin" | "clone" | "new_with")
+            && matches!(
+                owner,
+                "Arc"
+                    | "Rc"
+                    | "Box"
+                    | "Mutex"
+                    | "RwLock"
+                    | "OnceCell"
+                    | "OnceLock"
+                    | "Cell"
+                    | "RefCell"
+                    | "Pin"
+                    | "Lazy"
+                    | "LazyLock"
+                    | "Cow"
+                    | "From"
+                    | "Into"
+            ))
+}
 
 impl Walker<'_, '_> {
+    /// The type of an expression already visited (no following, no recording).
     pub(super) fn type_of(&self, expr: &Expr) -> TypeInfo {
         match expr {
             Expr::Path(p) => {
@@ -21,13 +46,20 @@ impl Walker<'_, '_> {
                 if let Some(b) = self.lookup(&ident) {
                     return b.ty.clone();
                 }
+                if ident == "self" {
+                    return self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named);
+                }
                 // A `static` client (`static S3: OnceCell<aws_sdk_s3::Client>`).
                 match self.input.sources.statics.get(&ident) {
-                    Some((file, ty)) => {
-                        let empty = HashMap::new();
-                        let aliases =
-                            self.input.sources.files.get(*file).map_or(&empty, |f| &f.aliases);
-                        types::resolve(ty, aliases, None)
+                    Some((module, ty)) => {
+                        let generics = Vec::new();
+                        let cx = TypeCx {
+                            sources: self.input.sources,
+                            module,
+                            self_ty: None,
+                            generics: &generics,
+                        };
+                        cx.resolve(ty)
                     }
                     None => TypeInfo::Unknown,
                 }
@@ -38,35 +70,29 @@ impl Walker<'_, '_> {
             Expr::Unary(u) => self.type_of(&u.expr),
             Expr::Try(t) => self.type_of(&t.expr),
             Expr::Await(a) => self.type_of(&a.base),
+            Expr::Tuple(t) => TypeInfo::Tuple(t.elems.iter().map(|e| self.type_of(e)).collect()),
             Expr::Field(f) => {
-                let TypeInfo::Named(owner) = self.type_of(&f.base) else {
-                    return TypeInfo::Unknown;
-                };
                 let member = match &f.member {
                     syn::Member::Named(ident) => ident.to_string(),
                     syn::Member::Unnamed(index) => index.index.to_string(),
                 };
-                match self.input.sources.field_type(&owner, &member) {
-                    Some(ty) => self.resolve_type(ty),
-                    None => TypeInfo::Unknown,
+                match self.type_of(&f.base) {
+                    TypeInfo::Named(owner) => self.field_of(&owner, &member),
+                    TypeInfo::Tuple(items) => member
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| items.get(i).cloned())
+                        .unwrap_or(TypeInfo::Unknown),
+                    _ => TypeInfo::Unknown,
                 }
             }
-            Expr::MethodCall(m)
-                if values::PASS_THROUGH.contains(&m.method.to_string().as_str()) =>
-            {
+            Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
                 self.type_of(&m.receiver)
             }
             Expr::MethodCall(m) => {
-                // A method of the crate with a declared return type.
-                let owner = match self.type_of(&m.receiver) {
-                    TypeInfo::Named(owner) => Some(owner),
-                    _ => None,
-                };
-                let found = self.input.sources.methods(owner.as_deref(), &m.method.to_string());
-                match found.as_slice() {
-                    [one] => self.return_type(one),
-                    _ => TypeInfo::Unknown,
-                }
+                let receiver = self.type_of(&m.receiver);
+                let (found, _) = self.dispatch(&receiver, &m.method.to_string());
+                self.common_return(&found)
             }
             Expr::Call(call) => self.call_type(call),
             Expr::Struct(s) => s.path.segments.last().map_or(TypeInfo::Unknown, |seg| {
@@ -79,78 +105,54 @@ impl Walker<'_, '_> {
         }
     }
 
-    pub(super) fn return_type(&self, f: &FnEntry) -> TypeInfo {
-        match &f.sig.output {
-            syn::ReturnType::Type(_, ty) => {
-                let empty = HashMap::new();
-                let aliases = self.input.sources.files.get(f.file).map_or(&empty, |s| &s.aliases);
-                let ty = unwrap_result(ty);
-                types::resolve(ty, aliases, f.self_ty.as_deref())
-            }
-            syn::ReturnType::Default => TypeInfo::Unknown,
-        }
-    }
-
+    /// The type of a call expression: a client constructor, a wrapper around its argument, a
+    /// crate function's return type.
     pub(super) fn call_type(&self, call: &ExprCall) -> TypeInfo {
         let Expr::Path(func) = &*call.func else { return TypeInfo::Unknown };
         let segments: Vec<String> =
             func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let Some(last) = segments.last().map(String::as_str) else { return TypeInfo::Unknown };
-        if matches!(last, "new" | "from_conf" | "from") && segments.len() >= 2 {
-            let owner = &segments[..segments.len() - 1];
-            let empty = HashMap::new();
-            let full = types::expand(owner, self.aliases().unwrap_or(&empty));
-            if let Some(krate) = types::client_crate(&full) {
-                return TypeInfo::Client(krate);
-            }
-            if matches!(owner.last().map(String::as_str), Some("Arc" | "Box" | "Rc" | "Some")) {
-                return call.args.first().map_or(TypeInfo::Unknown, |a| self.type_of(a));
-            }
+        if let Some(krate) = self.client_constructor(&segments) {
+            return TypeInfo::Client(krate);
         }
-        if matches!(last, "Some" | "Ok") {
+        let Some(last) = segments.last().map(String::as_str) else { return TypeInfo::Unknown };
+        if is_wrapper_call(&segments) {
             return call.args.first().map_or(TypeInfo::Unknown, |a| self.type_of(a));
         }
-        let found = self.callee(&segments);
-        match found.as_slice() {
-            [one] => self.return_type(one),
-            _ if segments.len() >= 2 && last == "new" => {
-                segments.get(segments.len() - 2).map_or(TypeInfo::Unknown, |o| {
-                    if o == "Self" {
-                        self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named)
-                    } else {
-                        TypeInfo::Named(o.clone())
-                    }
-                })
-            }
-            _ => TypeInfo::Unknown,
+        let (found, _) = self.resolve_fn(&segments, true);
+        if !found.is_empty() {
+            return self.common_return(&found);
         }
+        if segments.len() >= 2 && matches!(last, "new" | "default" | "builder") {
+            return segments.get(segments.len() - 2).map_or(TypeInfo::Unknown, |o| {
+                if o == "Self" {
+                    self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named)
+                } else {
+                    TypeInfo::Named(o.clone())
+                }
+            });
+        }
+        TypeInfo::Unknown
     }
 
-    /// Crate functions a call path may name: `helper`, `module::helper`, `Store::new`,
-    /// `Self::new`.
-    pub(super) fn callee(&self, segments: &[String]) -> Vec<&FnEntry> {
-        let Some(last) = segments.last() else { return Vec::new() };
-        if segments.len() >= 2 {
-            let owner = &segments[segments.len() - 2];
-            let owner = if owner == "Self" { self.self_ty.clone() } else { Some(owner.clone()) };
-            if let Some(owner) = owner {
-                let methods = self.input.sources.methods(Some(&owner), last);
-                if !methods.is_empty() {
-                    return methods;
+    /// `aws_sdk_s3::Client::new`, `Client::from_conf`, `S3::new` (an alias) → the client's crate.
+    pub(super) fn client_constructor(&self, segments: &[String]) -> Option<String> {
+        let (last, owner) = segments.split_last()?;
+        if !matches!(last.as_str(), "new" | "from_conf" | "from" | "with_config")
+            || owner.is_empty()
+        {
+            return None;
+        }
+        match self.input.sources.resolve_path(&self.module, owner)? {
+            Resolved::Extern(full) => types::client_crate(&full, self.input.sources),
+            Resolved::Local { module, rest } => {
+                let name = rest.last()?;
+                let aliased = self.input.sources.modules.get(&module)?.type_aliases.get(name)?;
+                match self.type_cx().resolve(aliased) {
+                    TypeInfo::Client(k) => Some(k),
+                    _ => None,
                 }
             }
         }
-        // A function of the current file shadows same-named ones elsewhere (each binary's
-        // `src/bin/*.rs` has its own namespace).
-        if segments.len() == 1
-            && let Some(file) = self.file
-        {
-            let here = self.input.sources.free_fns_in(file, last);
-            if !here.is_empty() {
-                return here;
-            }
-        }
-        self.input.sources.free_fns(last)
     }
 
     /// A config struct filled from the environment: every field is read from the variable of
@@ -233,19 +235,6 @@ impl Walker<'_, '_> {
         }
         Some(owner)
     }
-}
-
-/// `Result<T, E>` → `T`, for return types.
-fn unwrap_result(ty: &syn::Type) -> &syn::Type {
-    if let syn::Type::Path(p) = ty
-        && let Some(last) = p.path.segments.last()
-        && last.ident == "Result"
-        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
-        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
-    {
-        return inner;
-    }
-    ty
 }
 
 /// The type named by a method turbofish (`from_env::<Config>()`).

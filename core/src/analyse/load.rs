@@ -1,0 +1,73 @@
+//! The one place sources are loaded: a crate's library and binaries, its path dependencies
+//! (transitively), and — for the attribute — the handler's own file when it lies outside `src/`.
+//! The attribute, `check`, `synth` and `infer` all load through here, so they see the same code.
+
+use std::path::{Path, PathBuf};
+
+use super::sources::{CrateRoot, CrateSources};
+use crate::project::{self, CrateInfo};
+
+/// The module key of a binary's crate root (`products@get-product`).
+pub fn binary_key(info: &CrateInfo, binary: &str) -> String {
+    format!("{}@{binary}", info.lib_name)
+}
+
+/// Loads a crate and its path dependencies. `has_lines` is false inside a proc macro.
+pub fn load_crate(info: &CrateInfo, has_lines: bool) -> CrateSources {
+    let mut sources = CrateSources::default();
+    for (name, krate) in &info.sdk_aliases {
+        sources.sdk_aliases.insert(name.clone(), krate.clone());
+    }
+    let mut loaded: Vec<PathBuf> = Vec::new();
+    add_crate(&mut sources, info, &info.dir, has_lines, true, &mut loaded);
+    sources
+}
+
+fn add_crate(
+    sources: &mut CrateSources,
+    info: &CrateInfo,
+    display_root: &Path,
+    has_lines: bool,
+    with_bins: bool,
+    loaded: &mut Vec<PathBuf>,
+) {
+    let dir = std::fs::canonicalize(&info.dir).unwrap_or_else(|_| info.dir.clone());
+    if loaded.contains(&dir) {
+        return;
+    }
+    loaded.push(dir);
+    let mut roots = Vec::new();
+    if let Some(lib) = &info.lib {
+        roots.push(CrateRoot {
+            key: info.lib_name.clone(),
+            file: info.dir.join(lib),
+            is_lib: true,
+        });
+    }
+    if with_bins {
+        for binary in &info.binaries {
+            roots.push(CrateRoot {
+                key: binary_key(info, &binary.name),
+                file: info.dir.join(&binary.entry),
+                is_lib: false,
+            });
+        }
+    }
+    // Binaries name the library by its name in code.
+    sources.externs.insert(info.lib_name.clone(), info.lib_name.clone());
+    sources.load_roots(display_root, &info.dir.join("src"), &roots, has_lines);
+    for dep in &info.path_dependencies {
+        match project::discover_crate(&dep.dir) {
+            Ok(dep_info) => {
+                sources.externs.insert(dep.code_name.clone(), dep_info.lib_name.clone());
+                for (name, krate) in &dep_info.sdk_aliases {
+                    sources.sdk_aliases.entry(name.clone()).or_insert_with(|| krate.clone());
+                }
+                // A dependency's files are shown by their own path: they are not under the
+                // analysed crate's directory.
+                add_crate(sources, &dep_info, Path::new(""), has_lines, false, loaded);
+            }
+            Err(err) => sources.errors.push((dep.dir.join("Cargo.toml"), err.to_string())),
+        }
+    }
+}
