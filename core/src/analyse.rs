@@ -77,6 +77,9 @@ pub struct Call {
     /// How the walk got there when dispatch was ambiguous ("one of 2 implementations of
     /// `StoreGet::get`").
     pub provenance: Vec<String>,
+    /// How many of `setters` and `items` the operation's own chain gave: those after them were
+    /// added later (a reassigned builder, a helper), maybe only on some paths.
+    pub definite: Option<(usize, usize)>,
 }
 
 impl Call {
@@ -87,6 +90,20 @@ impl Call {
             all.extend(item.setters.iter().cloned());
         }
         all
+    }
+
+    /// The call as its operation's own chain wrote it, without the setters added later, when
+    /// some were: the request may be sent with or without them.
+    pub fn without_later_setters(&self) -> Option<Call> {
+        let (setters, items) = self.definite?;
+        if setters >= self.setters.len() && items >= self.items.len() {
+            return None;
+        }
+        let mut call = self.clone();
+        call.setters.truncate(setters);
+        call.items.truncate(items);
+        call.definite = None;
+        Some(call)
     }
 }
 

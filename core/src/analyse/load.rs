@@ -54,7 +54,9 @@ fn add_crate(
         }
     }
     // Binaries name the library by its name in code.
-    sources.externs.insert(info.lib_name.clone(), info.lib_name.clone());
+    if info.lib.is_some() {
+        sources.externs.insert(info.lib_name.clone(), info.lib_name.clone());
+    }
     sources.load_roots(display_root, &info.dir.join("src"), &roots, has_lines);
     for dep in &info.path_dependencies {
         match project::discover_crate(&dep.dir) {

@@ -81,12 +81,17 @@ pub struct CrateSources {
     pub struct_modules: HashMap<String, String>,
     /// Trait name → what it declares.
     pub traits: HashMap<String, TraitInfo>,
+    /// (impl type, associated type name) → the module and the type (`type Service = Metrics<S>`).
+    pub assoc_types: HashMap<(String, String), (String, syn::Type)>,
     /// Trait name → the types implementing it (outside test code).
     pub impls: HashMap<String, Vec<String>>,
     /// `const`/`static` string items: name → value.
     pub consts: HashMap<String, String>,
     /// `static` items (and consts) by name → their module and declared type.
     pub statics: HashMap<String, (String, syn::Type)>,
+    /// `static` and `const` initialisers that are not plain literals, by name → their module
+    /// and expression (a table of function pointers, a `LazyLock::new(|| …)`).
+    pub static_inits: HashMap<String, (String, syn::Expr)>,
     /// Files that could not be read or parsed, with the reason.
     pub errors: Vec<(PathBuf, String)>,
     /// Files already read (canonical paths), so a file reached twice is parsed once.

@@ -121,6 +121,15 @@ impl TypeCx<'_> {
             return TypeInfo::Unknown;
         }
         let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if let [first, name] = segments.as_slice()
+            && first == "Self"
+            && let Some(owner) = self.self_ty
+            && let Some((module, assoc)) =
+                self.sources.assoc_types.get(&(owner.to_owned(), name.clone()))
+        {
+            let cx = TypeCx { module, ..*self };
+            return cx.resolve_depth(assoc, depth + 1);
+        }
         if let [single] = segments.as_slice() {
             if single == "Self" {
                 return self.self_ty.map_or(TypeInfo::Unknown, |s| self.named(s));

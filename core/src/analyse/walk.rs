@@ -243,7 +243,7 @@ impl Walker<'_, '_> {
             }
             Pat::TupleStruct(t) => {
                 let owner = t.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-                let fields = self.input.sources.structs.get(&owner).is_some();
+                let fields = self.input.sources.structs.contains_key(&owner);
                 for (i, elem) in t.elems.iter().enumerate() {
                     let part = if fields {
                         self.field_of(&owner, &i.to_string())
@@ -456,6 +456,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         let span = p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
         for f in &found {
             self.follow(f, None, Vec::new(), span, note.clone());
+        }
+        // A `static`/`const` whose initialiser the code reaches through it (function pointers
+        // in a table, a client built in a `LazyLock`).
+        if let Some(name) = segments.last() {
+            self.static_init(name, span);
         }
     }
 

@@ -11,6 +11,20 @@ use super::access_word;
 /// The actions a call needs, each with the hints naming its resource and the resource type the
 /// action applies to when a rule says so.
 pub fn call_actions(call: &Call, op: &SdkOperation) -> Vec<(String, Vec<Hint>, Option<String>)> {
+    let mut out = actions_of(call, op);
+    // Setters added after the operation's own chain may be missing on some paths: the request
+    // then needs what it needs without them too.
+    if let Some(plain) = call.without_later_setters() {
+        for action in actions_of(&plain, op) {
+            if !out.contains(&action) {
+                out.push(action);
+            }
+        }
+    }
+    out
+}
+
+fn actions_of(call: &Call, op: &SdkOperation) -> Vec<(String, Vec<Hint>, Option<String>)> {
     let resolved = op.resolve(&call.all_setters());
     let own: Vec<Hint> = call.hints.iter().map(|(_, h)| h.clone()).collect();
     let own = if own.is_empty() {

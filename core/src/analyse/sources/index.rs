@@ -34,6 +34,8 @@ pub struct FnEntry {
     pub block: syn::Block,
     /// Generic parameters in scope (the impl's and the function's) with their trait bounds.
     pub generics: Generics,
+    /// The `impl` block's self type as written (`S3Client` for `impl GetFile for S3Client`).
+    pub impl_ty: Option<syn::Type>,
 }
 
 impl FnEntry {
@@ -90,6 +92,7 @@ impl CrateSources {
                         sig: f.sig.clone(),
                         block: (*f.block).clone(),
                         generics: generics_of(&f.sig.generics, Vec::new()),
+                        impl_ty: None,
                     });
                     self.index_nested(file, module, &f.block);
                 }
@@ -116,14 +119,26 @@ impl CrateSources {
                         .insert(s.ident.to_string(), generics_of(&s.generics, Vec::new()));
                 }
                 Item::Const(c) => {
-                    if let Some(value) = str_lit(&c.expr) {
-                        self.consts.insert(c.ident.to_string(), value);
+                    match str_lit(&c.expr) {
+                        Some(value) => {
+                            self.consts.insert(c.ident.to_string(), value);
+                        }
+                        None => {
+                            let init = (module.to_owned(), (*c.expr).clone());
+                            self.static_inits.insert(c.ident.to_string(), init);
+                        }
                     }
                     self.statics.insert(c.ident.to_string(), (module.to_owned(), (*c.ty).clone()));
                 }
                 Item::Static(s) => {
-                    if let Some(value) = str_lit(&s.expr) {
-                        self.consts.insert(s.ident.to_string(), value);
+                    match str_lit(&s.expr) {
+                        Some(value) => {
+                            self.consts.insert(s.ident.to_string(), value);
+                        }
+                        None => {
+                            let init = (module.to_owned(), (*s.expr).clone());
+                            self.static_inits.insert(s.ident.to_string(), init);
+                        }
                     }
                     self.statics.insert(s.ident.to_string(), (module.to_owned(), (*s.ty).clone()));
                 }
@@ -180,6 +195,12 @@ impl CrateSources {
         }
         let outer = generics_of(&imp.generics, Vec::new());
         for impl_item in &imp.items {
+            if let ImplItem::Type(t) = impl_item {
+                self.assoc_types.insert(
+                    (self_ty.clone(), t.ident.to_string()),
+                    (module.to_owned(), t.ty.clone()),
+                );
+            }
             if let ImplItem::Fn(m) = impl_item {
                 if m.attrs.iter().any(is_test_attr) {
                     continue;
@@ -194,6 +215,7 @@ impl CrateSources {
                     sig: m.sig.clone(),
                     block: m.block.clone(),
                     generics: generics_of(&m.sig.generics, outer.clone()),
+                    impl_ty: Some((*imp.self_ty).clone()),
                 });
                 self.index_nested(file, module, &m.block);
             }
@@ -221,6 +243,7 @@ impl CrateSources {
                     sig: m.sig.clone(),
                     block: block.clone(),
                     generics: generics_of(&m.sig.generics, outer.clone()),
+                    impl_ty: None,
                 });
             }
         }

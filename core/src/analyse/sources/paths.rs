@@ -54,15 +54,22 @@ impl CrateSources {
     fn resolve_name_first(&self, from: &str, segs: &[String], hops: usize) -> Option<Resolved> {
         let first = segs.first()?;
         let info = self.modules.get(from);
+        // A function and a module may share a name: the last segment of a path names the
+        // function (or what a `use` brings in), the others name modules.
+        let last = segs.len() == 1;
+        if last && self.defines_fn(from, first) {
+            return Some(Resolved::Local { module: from.to_owned(), rest: segs.to_vec() });
+        }
         if let Some(info) = info {
-            if info.children.contains(first) {
-                return self.walk_down(format!("{from}::{first}"), &segs[1..], hops);
-            }
             if let Some(target) = info.uses.get(first)
                 && target.first() != Some(first)
+                && (last || !info.children.contains(first))
             {
                 let full: Vec<String> = target.iter().chain(&segs[1..]).cloned().collect();
                 return self.resolve_in(from, &full, hops + 1);
+            }
+            if info.children.contains(first) {
+                return self.walk_down(format!("{from}::{first}"), &segs[1..], hops);
             }
         }
         if let Some(key) = self.externs.get(first) {
@@ -99,6 +106,14 @@ impl CrateSources {
     fn walk_down(&self, mut module: String, mut rest: &[String], hops: usize) -> Option<Resolved> {
         while let Some(name) = rest.first() {
             let Some(info) = self.modules.get(&module) else { break };
+            let last = rest.len() == 1;
+            if last && self.defines_fn(&module, name) {
+                break;
+            }
+            if last && let Some(target) = info.uses.get(name) {
+                let full: Vec<String> = target.clone();
+                return self.resolve_in(&module, &full, hops + 1);
+            }
             if info.children.contains(name) {
                 module = format!("{module}::{name}");
                 rest = &rest[1..];
@@ -123,6 +138,11 @@ impl CrateSources {
             break;
         }
         Some(Resolved::Local { module, rest: rest.to_vec() })
+    }
+
+    /// Whether `module` defines a free function named `name`.
+    fn defines_fn(&self, module: &str, name: &str) -> bool {
+        self.by_module.contains_key(&(module.to_owned(), name.to_owned()))
     }
 
     /// Whether `module` defines a function, type alias or child module named `name`.

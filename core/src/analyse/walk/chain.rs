@@ -54,9 +54,16 @@ impl Walker<'_, '_> {
         links.reverse();
         self.record_push(cursor, &links);
         let mut ty = self.eval(cursor);
+        let first_new = self.out.calls.len();
         for (i, m) in links.iter().enumerate() {
             let args = self.eval_args(&m.args);
             ty = self.link(ty, m, &args, &links[i + 1..]);
+        }
+        // What this chain gave the calls it started is definite; later setters may not be.
+        if let Some(call) = self.out.calls.get_mut(first_new..) {
+            for call in call {
+                call.definite.get_or_insert((call.setters.len(), call.items.len()));
+            }
         }
         ty
     }
@@ -112,8 +119,21 @@ impl Walker<'_, '_> {
                 TypeInfo::Unknown
             }
             TypeInfo::Builder { krate, method, call } => {
-                if let Some(index) = call {
-                    self.add_setter(index, &krate, m);
+                match call {
+                    Some(index) => self.add_setter(index, &krate, m),
+                    // A builder a function returned: its call was recorded where the function
+                    // built it; the setters go to every call of that operation.
+                    None => {
+                        let indexes: Vec<usize> = (0..self.out.calls.len())
+                            .filter(|&i| {
+                                self.out.calls[i].crate_name == krate
+                                    && self.out.calls[i].method == method
+                            })
+                            .collect();
+                        for index in indexes {
+                            self.add_setter(index, &krate, m);
+                        }
+                    }
                 }
                 match name.as_str() {
                     "send" | "presigned" | "wait" | "send_with" => TypeInfo::Unknown,
@@ -121,16 +141,18 @@ impl Walker<'_, '_> {
                 }
             }
             other => {
-                if other == TypeInfo::Unknown
-                    && m.args.is_empty()
+                let (found, note) = self.dispatch(&other, &name);
+                if !found.is_empty() {
+                    return self.follow_all(&found, Some(other), args, span, note);
+                }
+                // An operation's name on a value whose type the analysis does not know (or
+                // knows wrongly, e.g. a client inside an enum variant).
+                if m.args.is_empty()
+                    && !matches!(other, TypeInfo::Tuple(_))
                     && self.input.sources.methods(None, &name).is_empty()
                     && let Some(krate) = self.untyped_operation(&name, span, later)
                 {
                     return self.new_call(&krate, &name, span);
-                }
-                let (found, note) = self.dispatch(&other, &name);
-                if !found.is_empty() {
-                    return self.follow_all(&found, Some(other), args, span, note);
                 }
                 if PASS_THROUGH.contains(&name.as_str()) {
                     return other;
@@ -155,6 +177,7 @@ impl Walker<'_, '_> {
             location,
             via: self.via.clone(),
             provenance: self.notes.clone(),
+            definite: None,
         });
         TypeInfo::Builder { krate: krate.to_owned(), method: method.to_owned(), call: Some(index) }
     }
@@ -258,6 +281,16 @@ impl Walker<'_, '_> {
                 let inits = self.walker.lookup(&name).map(|b| b.init.clone()).unwrap_or_default();
                 for init in inits {
                     self.visit_expr(&init);
+                }
+            }
+
+            fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+                // `vec![item, …]`
+                let parse = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+                if let Ok(exprs) = mac.parse_body_with(parse) {
+                    for e in &exprs {
+                        self.visit_expr(e);
+                    }
                 }
             }
 

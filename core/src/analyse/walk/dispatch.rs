@@ -133,10 +133,26 @@ impl Walker<'_, '_> {
                 });
                 (found, note)
             }
-            TypeInfo::Client(_) => {
-                // An extension trait the crate implements on the SDK's client.
-                let found: Vec<FnEntry> =
-                    sources.methods(Some("Client"), name).into_iter().cloned().collect();
+            TypeInfo::Client(krate) => {
+                // An extension trait the crate implements on the SDK's client (`impl GetFile
+                // for S3Client`), whatever name the impl gives the client's type.
+                let found: Vec<FnEntry> = sources
+                    .methods(None, name)
+                    .into_iter()
+                    .filter(|f| !f.is_trait_default)
+                    .filter(|f| {
+                        f.impl_ty.as_ref().is_some_and(|ty| {
+                            let cx = TypeCx {
+                                sources,
+                                module: &f.module,
+                                self_ty: None,
+                                generics: &f.generics,
+                            };
+                            cx.resolve(ty) == TypeInfo::Client(krate.clone())
+                        })
+                    })
+                    .cloned()
+                    .collect();
                 (found, None)
             }
             TypeInfo::Builder { .. } | TypeInfo::Tuple(_) => (Vec::new(), None),
@@ -153,13 +169,21 @@ impl Walker<'_, '_> {
         call_span: Span,
         note: Option<String>,
     ) {
-        // A function is walked once per entry point, unless it is given a builder to finish.
-        let builders: Vec<String> = args
-            .iter()
-            .filter_map(|b| match &b.ty {
-                TypeInfo::Builder { call: Some(i), .. } => Some(i.to_string()),
-                _ => None,
-            })
+        // A function is walked once per entry point and per set of argument types that its
+        // declared types leave open (a generic or trait-object parameter, a builder to finish).
+        let declared_self = match (&f.self_ty, f.is_trait_default) {
+            (Some(t), true) => TypeInfo::Trait(vec![t.clone()]),
+            (Some(t), false) => TypeInfo::Named(t.clone()),
+            (None, _) => TypeInfo::Unknown,
+        };
+        let self_ty = match receiver {
+            Some(r @ TypeInfo::Client(_)) => r,
+            other => narrow(declared_self, other.as_ref()),
+        };
+        let open: Vec<String> = std::iter::once(&self_ty)
+            .chain(args.iter().map(|b| &b.ty))
+            .filter(|t| matches!(t, TypeInfo::Named(_) | TypeInfo::Builder { call: Some(_), .. }))
+            .map(|t| format!("{t:?}"))
             .collect();
         let key = format!(
             "{}:{}:{}:{}::{}#{}",
@@ -168,7 +192,7 @@ impl Walker<'_, '_> {
             f.trait_name.as_deref().unwrap_or_default(),
             f.self_ty.as_deref().unwrap_or_default(),
             f.name,
-            builders.join(",")
+            open.join(",")
         );
         if self.via.len() >= MAX_FOLLOW || !self.visited.insert(key) {
             return;
@@ -189,18 +213,10 @@ impl Walker<'_, '_> {
             notes: self.notes.iter().cloned().chain(note).collect(),
         };
         if f.sig.receiver().is_some() {
-            let declared = match (&f.self_ty, f.is_trait_default) {
-                (Some(t), true) => TypeInfo::Trait(vec![t.clone()]),
-                (Some(t), false) => TypeInfo::Named(t.clone()),
-                (None, _) => TypeInfo::Unknown,
-            };
-            // The receiver's own type when it is more precise (a client for an extension
-            // method on it).
-            let ty = match receiver {
-                Some(r @ TypeInfo::Client(_)) => r,
-                _ => declared,
-            };
-            callee.bind("self".to_owned(), Binding { ty, hint: Hint::Unknown, init: Vec::new() });
+            callee.bind(
+                "self".to_owned(),
+                Binding { ty: self_ty, hint: Hint::Unknown, init: Vec::new() },
+            );
         }
         callee.bind_params(&f.sig, &args, true);
         callee.visit_block(&f.block);

@@ -77,12 +77,39 @@ impl Walker<'_, '_> {
         if is_wrapper_call(&segments) {
             return args.first().map_or(TypeInfo::Unknown, |b| b.ty.clone());
         }
+        // A tuple struct or enum variant built from the arguments (`Clients(s3, sqs)`,
+        // `Backend::S3(client)`): the value holds them; its uses are followed.
+        if segments.last().is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase())) {
+            return self.call_type(call);
+        }
         self.escape(&segments.join("::"), &args, span);
         self.call_type(call)
     }
 
-    /// Clients or builders given to code the analysis cannot follow: unresolved items.
+    /// Walks a `static`'s or `const`'s initialiser once per entry point.
+    pub(super) fn static_init(&mut self, name: &str, span: proc_macro2::Span) {
+        let Some((module, init)) = self.input.sources.static_inits.get(name) else { return };
+        if !self.visited.insert(format!("static {module}::{name}")) {
+            return;
+        }
+        let saved = (std::mem::replace(&mut self.module, module.clone()), self.self_ty.take());
+        let anchor = self.anchor;
+        self.anchor = Some(anchor.unwrap_or(span));
+        self.scopes.push(Default::default());
+        self.eval(init);
+        self.scopes.pop();
+        self.anchor = anchor;
+        (self.module, self.self_ty) = saved;
+    }
+
+    /// Values given to code the analysis cannot follow: a client or builder is an unresolved
+    /// item; a value of the crate's own type may have its trait implementations called there.
     pub(super) fn escape(&mut self, callee: &str, args: &[Binding], span: proc_macro2::Span) {
+        for arg in args {
+            if let TypeInfo::Named(ty) = &arg.ty {
+                self.escape_value(ty, span);
+            }
+        }
         if KEEPS.contains(&callee) {
             return;
         }
@@ -94,6 +121,33 @@ impl Walker<'_, '_> {
                  the SDK calls made with it there cannot be seen"
             );
             self.unresolved(Some(krate), reason, span);
+        }
+    }
+
+    /// A value of the crate's type `ty` handed to another crate (`lambda_runtime::run(service)`,
+    /// `ServiceBuilder::layer(metrics)`): that crate may call the methods of every trait it
+    /// knows that `ty` implements (`tower::Service::call`), and so on for what they return.
+    fn escape_value(&mut self, ty: &str, span: proc_macro2::Span) {
+        if !self.visited.insert(format!("escape {ty}")) {
+            return;
+        }
+        let sources = self.input.sources;
+        let methods: Vec<crate::analyse::FnEntry> = sources
+            .fns
+            .iter()
+            .filter(|f| f.self_ty.as_deref() == Some(ty) && !f.is_trait_default)
+            .filter(|f| f.trait_name.as_ref().is_some_and(|t| !sources.traits.contains_key(t)))
+            .cloned()
+            .collect();
+        for f in &methods {
+            let note = f
+                .trait_name
+                .as_ref()
+                .map(|t| format!("`{ty}` is used by another crate through `{t}`"));
+            self.follow(f, Some(TypeInfo::Named(ty.to_owned())), Vec::new(), span, note);
+            if let TypeInfo::Named(returned) = self.return_type(f) {
+                self.escape_value(&returned, span);
+            }
         }
     }
 
@@ -129,6 +183,15 @@ impl Walker<'_, '_> {
             self.scopes.pop();
             return;
         }
+        // `tokio::select! { x = fut => { … } }`: what parses between its punctuation is walked,
+        // and the macro is still reported when it uses a client.
+        self.scopes.push(Default::default());
+        for piece in pieces(mac.tokens.clone()) {
+            if let Ok(expr) = syn::parse2::<Expr>(piece) {
+                self.eval(&expr);
+            }
+        }
+        self.scopes.pop();
         let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         let mut crates: Vec<String> = Vec::new();
         self.mentioned_sdk_values(mac.tokens.clone(), &mut crates);
@@ -166,6 +229,53 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// A macro body cut at its top-level `,`, `=>`, `=` and `;` (not `==`, `<=`, `>=`, `!=`).
+fn pieces(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::TokenStream> {
+    let mut out = Vec::new();
+    let mut current: Vec<TokenTree> = Vec::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        let cut = match &token {
+            TokenTree::Punct(p) => match p.as_char() {
+                ',' | ';' => true,
+                '=' => {
+                    let previous = current.last().and_then(|t| match t {
+                        TokenTree::Punct(q) if q.spacing() == proc_macro2::Spacing::Joint => {
+                            Some(q.as_char())
+                        }
+                        _ => None,
+                    });
+                    if matches!(previous, Some('=' | '<' | '>' | '!')) {
+                        false
+                    } else {
+                        if p.spacing() == proc_macro2::Spacing::Joint
+                            && let Some(TokenTree::Punct(next)) = tokens.peek()
+                            && matches!(next.as_char(), '>' | '=')
+                        {
+                            tokens.next();
+                        }
+                        true
+                    }
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if cut {
+            out.push(current.drain(..).collect());
+        } else {
+            // A block ends an arm (`=> { … }` needs no comma after it).
+            let block = matches!(&token, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace);
+            current.push(token);
+            if block {
+                out.push(current.drain(..).collect());
+            }
+        }
+    }
+    out.push(current.into_iter().collect());
+    out
 }
 
 fn value_kind(ty: &TypeInfo) -> &'static str {
