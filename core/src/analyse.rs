@@ -126,6 +126,8 @@ pub struct Ambiguity {
     pub crates: Vec<String>,
     /// The method name's tokens.
     pub span: Span,
+    /// Where the call is written.
+    pub location: Location,
 }
 
 /// Something on a path from the entry point that may make SDK calls the analysis cannot see.

@@ -9,7 +9,7 @@ mod coverage;
 
 use std::collections::BTreeSet;
 
-use crate::analyse::{Analysis, Call, Hint};
+use crate::analyse::{Analysis, Call, Hint, Unresolved};
 use crate::catalog::{AccessLevel, Catalog, ImpliedKind, Mapping, SdkOperation};
 use crate::declare::{Declaration, Entry};
 use crate::diagnostic::{Code, Diagnostic};
@@ -77,7 +77,10 @@ pub fn check(decl: &Declaration, analysis: &Analysis, catalog: &Catalog) -> Chec
     for (index, call) in analysis.calls.iter().enumerate() {
         cx.call(index, call, analysis);
     }
-    cx.unused();
+    for item in &analysis.unresolved {
+        cx.unresolved(item);
+    }
+    cx.unused(analysis);
     cx.out
 }
 
@@ -105,15 +108,16 @@ impl Checker<'_> {
         let mut reported = BTreeSet::new();
         for client in &analysis.clients {
             let Some(prefix) = self.catalog.crate_prefix(&client.crate_name) else { continue };
-            // A client whose every call needs no permission (sts:GetCallerIdentity) needs no entry.
+            // A client none of whose calls needs a permission (sts:GetCallerIdentity), or that
+            // makes no call on this handler's path (a shared context built for several
+            // functions), needs no entry; what escapes the analysis is reported on its own.
             let calls: Vec<&Call> =
                 analysis.calls.iter().filter(|c| c.crate_name == client.crate_name).collect();
-            let permission_free = !calls.is_empty()
-                && calls.iter().all(|c| {
-                    self.catalog
-                        .sdk_operation(&c.crate_name, &c.method)
-                        .is_ok_and(|op| op.mapping == Mapping::NoPermission)
-                });
+            let permission_free = calls.iter().all(|c| {
+                self.catalog
+                    .sdk_operation(&c.crate_name, &c.method)
+                    .is_ok_and(|op| op.mapping == Mapping::NoPermission)
+            });
             if permission_free {
                 continue;
             }
@@ -298,12 +302,60 @@ impl Checker<'_> {
         }
     }
 
+    /// Something the analysis could not follow: an error at the expression, unless an
+    /// `allow_unused` entry of its service with explicit `actions` says what it needs.
+    fn unresolved(&mut self, item: &Unresolved) {
+        let prefix = item.crate_name.as_deref().and_then(|k| self.catalog.crate_prefix(k));
+        if let Some(prefix) = prefix {
+            let acknowledged = self.entries_of(prefix).iter().any(|&i| {
+                self.decl.entries[i].allow_unused.is_some()
+                    && !self.decl.entries[i].actions.is_empty()
+            });
+            if acknowledged {
+                return;
+            }
+        }
+        let help = match prefix {
+            Some(prefix) => {
+                let attr = crate::declare::services::by_prefix(prefix)
+                    .map_or_else(|| prefix.replace('-', "_"), |s| s.attr.to_owned());
+                format!(
+                    "if you know what it does, declare it: `{attr}(…, actions = [\"{prefix}:…\"], \
+                     allow_unused)`; better, keep the client's SDK calls in this crate"
+                )
+            }
+            None => "keep the SDK calls where the analysis can follow them".to_owned(),
+        };
+        let mut message = item.reason.clone();
+        if item.via.len() > 1 {
+            message.push_str(&format!(
+                " (in `{}`, via {})",
+                item.location.function,
+                item.via.join(" → ")
+            ));
+        }
+        self.out.diagnostics.push(Diagnostic::new(Code::Unresolved, item.span, message).help(help));
+    }
+
     /// Declared grants no call uses.
-    fn unused(&mut self) {
+    fn unused(&mut self, analysis: &Analysis) {
         for (i, entry) in self.decl.entries.iter().enumerate() {
             if entry.allow_unused.is_some() {
                 continue;
             }
+            // Calls of this service the analysis could not see may be what uses the grant.
+            let unseen: Vec<String> = analysis
+                .unresolved
+                .iter()
+                .filter(|u| {
+                    u.crate_name.as_deref().and_then(|k| self.catalog.crate_prefix(k))
+                        == Some(entry.prefix.as_str())
+                })
+                .map(|u| match u.location.line {
+                    Some(line) => format!("{}:{line}", u.location.file.display()),
+                    None => u.location.file.display().to_string(),
+                })
+                .collect();
             for level in &entry.access {
                 if !self.used.contains(&Used::Level(i, level.value)) {
                     let word = access_word(level.value);
@@ -317,10 +369,19 @@ impl Checker<'_> {
                                 level.value
                             ),
                         )
-                        .help(format!(
-                            "remove `{word}`; if the access happens where the analysis cannot see it \
-                             (another crate, dynamic dispatch), add `allow_unused` to the entry"
-                        )),
+                        .help(if unseen.is_empty() {
+                            format!(
+                                "remove `{word}`; if the access happens where the analysis cannot see it \
+                                 (another crate, dynamic dispatch), add `allow_unused` to the entry"
+                            )
+                        } else {
+                            format!(
+                                "the analysis could not follow this service's client at {}: the access \
+                                 may happen there; declare what it needs with `actions = [...]` and \
+                                 `allow_unused` instead of removing `{word}`",
+                                unseen.join(", ")
+                            )
+                        }),
                     );
                 }
             }
@@ -336,7 +397,16 @@ impl Checker<'_> {
                                 entry.label()
                             ),
                         )
-                        .help("remove it, or add `allow_unused` to the entry if the analysis cannot see its use"),
+                        .help(if unseen.is_empty() {
+                            "remove it, or add `allow_unused` to the entry if the analysis cannot see its use"
+                                .to_owned()
+                        } else {
+                            format!(
+                                "the analysis could not follow this service's client at {}: keep it and \
+                                 add `allow_unused` to the entry",
+                                unseen.join(", ")
+                            )
+                        }),
                     );
                 }
             }

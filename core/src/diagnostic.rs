@@ -23,6 +23,9 @@ pub enum Code {
     UnmappedOperation,
     /// A source file the analysis could not read or parse.
     UnreadableSource,
+    /// Something on a path from the handler that may make SDK calls the analysis cannot see
+    /// (a client handed to another crate, stored in a map, called through a function value).
+    Unresolved,
 }
 
 impl Code {
@@ -37,6 +40,7 @@ impl Code {
             Code::UnusedGrant => "unused-grant",
             Code::UnmappedOperation => "unmapped-operation",
             Code::UnreadableSource => "unreadable-source",
+            Code::Unresolved => "unresolved",
         }
     }
 }

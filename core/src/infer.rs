@@ -96,7 +96,18 @@ pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<Inferr
             let mut function = function_of(catalog, info, root, &analysis);
             function.binary.clone_from(&binary.name);
             function.entry = relative(&entry_path, root);
+            // A file that cannot be read may hold this binary's calls; another binary's missing
+            // entry file cannot.
+            let other_entries: Vec<PathBuf> = info
+                .binaries
+                .iter()
+                .filter(|b| b.name != binary.name)
+                .map(|b| info.dir.join(&b.entry))
+                .collect();
             for (path, message) in &sources.errors {
+                if other_entries.iter().any(|e| same_file(e, path)) {
+                    continue;
+                }
                 function.unresolved.push(InferredUnresolved {
                     file: relative(path, root),
                     line: 0,
@@ -148,8 +159,28 @@ fn entry_analysis(input: &AnalysisInput<'_>, key: &str, entry: &Path) -> Analysi
             }
         }
     }
+    // Functions an attribute macro registers (`#[launch]`, `#[appsync_operation(…)]`): the code
+    // the macro writes calls them.
+    let registered: Vec<_> = file
+        .map(|f| {
+            f.ast
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    syn::Item::Fn(func) if func.attrs.iter().any(is_macro_attribute) => {
+                        sources.fns_in(key, &func.sig.ident.to_string()).into_iter().next().cloned()
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let opaque = named.is_empty();
+    named.extend(registered);
     let mut analysis = analyse_fns(input, "main", &named);
-    if named.is_empty() {
+    // Without a main of its own, and with SDK dependencies, the binary's entry is what a macro
+    // writes: say so unless the macro's invocation names the handler.
+    if opaque && !sources.sdk_aliases.is_empty() {
         let (reason, line) = match macros.first() {
             Some(m) => {
                 let name =
@@ -180,6 +211,27 @@ fn entry_analysis(input: &AnalysisInput<'_>, key: &str, entry: &Path) -> Analysi
         });
     }
     analysis
+}
+
+/// An attribute that is a macro (`#[launch]`, `#[handler]`), not a built-in one.
+fn is_macro_attribute(attr: &syn::Attribute) -> bool {
+    !attr.path().get_ident().is_some_and(|i| {
+        matches!(
+            i.to_string().as_str(),
+            "doc"
+                | "allow"
+                | "cfg"
+                | "cfg_attr"
+                | "warn"
+                | "deny"
+                | "expect"
+                | "inline"
+                | "must_use"
+                | "deprecated"
+                | "cold"
+                | "track_caller"
+        )
+    })
 }
 
 /// Every path written in a token stream (`handler`, `crate::api::handler`), for macro
@@ -292,10 +344,9 @@ fn function_of(
         });
     }
     for ambiguity in &analysis.ambiguities {
-        let line = ambiguity.span.start().line;
         unresolved.push(InferredUnresolved {
-            file: PathBuf::new(),
-            line,
+            file: file_of(&ambiguity.location),
+            line: ambiguity.location.line.unwrap_or(0),
             service: ambiguity.crates.first().cloned(),
             reason: format!(
                 "`.{}()` belongs to several SDKs ({}) and the receiver's type is unknown",

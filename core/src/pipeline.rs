@@ -74,6 +74,20 @@ pub fn run_handler(
     diagnostics.extend(
         result.diagnostics.iter().filter(|d| !(malformed && d.code == Code::UnusedGrant)).cloned(),
     );
+    // A file the analysis could not read may hold calls on the handler's path.
+    for (path, reason) in &source.sources.errors {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::UnreadableSource,
+                func.sig.ident.span(),
+                format!(
+                    "cannot read or parse `{}` ({reason}): SDK calls written there are not checked",
+                    path.display()
+                ),
+            )
+            .help("fix the file, or move it out of `src/` if it is not part of the crate"),
+        );
+    }
     HandlerResult {
         handler: func.sig.ident.to_string(),
         file: source.file.clone(),
@@ -130,14 +144,18 @@ fn collect_handlers(
 
 /// Loads the sources of the crate at `crate_dir` the way every front end does: the crate's
 /// library and binaries and its path dependencies ([`crate::analyse::load_crate`]). A directory
-/// whose manifest cannot be read still has its `src/` read, and the manifest's problem is kept
-/// among the source errors.
+/// whose manifest cannot be read still has its `src/` read, and the manifest's problem (when it
+/// exists) is kept among the source errors.
 pub fn load_sources(crate_dir: &Path, has_lines: bool) -> CrateSources {
     match crate::project::discover_crate(crate_dir) {
         Ok(info) => load_crate(&info, has_lines),
         Err(err) => {
             let mut sources = CrateSources::load(crate_dir, &crate_dir.join("src"), has_lines);
-            sources.errors.push((err.path.clone(), err.message));
+            // A manifest that exists but cannot be read hides path dependencies; a directory
+            // with no manifest at all (a scratch crate) is read as plain sources.
+            if crate_dir.join("Cargo.toml").is_file() {
+                sources.errors.push((err.path.clone(), err.message));
+            }
             sources
         }
     }

@@ -202,6 +202,8 @@ pub enum GrantReason {
     TriggerKms,
     /// The function writes its logs to its log group.
     Logs,
+    /// An explicit action of an `allow_unused` entry: used where the analysis cannot see it.
+    Declared,
 }
 
 /// One action on one resource, with where it comes from: a line of the manifest's

@@ -79,10 +79,15 @@ pub struct CrateSources {
     pub struct_generics: HashMap<String, Generics>,
     /// Struct name → the module that defines it (where its field types are written).
     pub struct_modules: HashMap<String, String>,
+    /// (struct, field) → the module whose definition gave the field.
+    pub field_modules: HashMap<(String, String), String>,
     /// Trait name → what it declares.
     pub traits: HashMap<String, TraitInfo>,
     /// (impl type, associated type name) → the module and the type (`type Service = Metrics<S>`).
     pub assoc_types: HashMap<(String, String), (String, syn::Type)>,
+    /// `macro_rules!` of the loaded crates: name → each rule's body, with its metavariables
+    /// replaced by a placeholder name (`$c` → `__leastpriv_meta`) and repetitions written once.
+    pub macros: HashMap<String, Vec<proc_macro2::TokenStream>>,
     /// Trait name → the types implementing it (outside test code).
     pub impls: HashMap<String, Vec<String>>,
     /// `const`/`static` string items: name → value.
@@ -164,7 +169,13 @@ impl CrateSources {
         }
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                let display = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+                // Files outside the analysed crate (path dependencies) are shown by their full
+                // path.
+                let display = if root.as_os_str().is_empty() {
+                    canonical(path)
+                } else {
+                    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+                };
                 let children =
                     self.add_module(path.to_path_buf(), display, &text, has_lines, &module);
                 for (name, file) in children {

@@ -142,6 +142,14 @@ impl TypeCx<'_> {
             Some(Resolved::Extern(full)) => self.extern_type(&full),
             Some(Resolved::Local { module, rest }) => {
                 let Some(name) = rest.last() else { return TypeInfo::Unknown };
+                // A loaded crate's own `aws_sdk_<service>` module (a stand-in or a vendored
+                // copy of the SDK) is that SDK.
+                let sdk = module.rsplit("::").next().and_then(|m| sdk_of_segment(m, self.sources));
+                if let (Some(krate), [client]) = (sdk, rest.as_slice())
+                    && client == "Client"
+                {
+                    return TypeInfo::Client(krate);
+                }
                 if rest.len() == 1
                     && let Some(aliased) =
                         self.sources.modules.get(&module).and_then(|m| m.type_aliases.get(name))

@@ -321,6 +321,9 @@ impl Walker<'_, '_> {
 /// declared `&dyn Store` or `R` that receives a `DynamoStore` is that store.
 fn narrow(declared: TypeInfo, given: Option<&TypeInfo>) -> TypeInfo {
     match (declared, given) {
+        // A client given for `T: Store`: the code calls the trait's methods, which the crate
+        // implements on the client; the client's own operations are not what `T` offers.
+        (t @ TypeInfo::Trait(_), Some(TypeInfo::Client(_))) => t,
         (TypeInfo::Trait(_) | TypeInfo::Unknown, Some(g)) if *g != TypeInfo::Unknown => g.clone(),
         (
             TypeInfo::Builder { call: None, .. },

@@ -150,6 +150,9 @@ pub(crate) fn grants(
         if entry.trigger.is_some() {
             out.extend(trigger_grants(catalog, entry, index)?);
         }
+        if entry.allow_unused.is_some() {
+            out.extend(declared_grants(catalog, entry, index, &out)?);
+        }
     }
     let log_streams = Template::parse(&format!(
         "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{log_group}}}:log-stream:*"
@@ -168,6 +171,38 @@ pub(crate) fn grants(
             resource_type: Some("log-stream".to_owned()),
             resource: value_of(&log_streams),
             condition: Condition::default(),
+        });
+    }
+    Ok(out)
+}
+
+/// The explicit `actions` of an `allow_unused` entry that no call accounts for: the user
+/// declared them for uses the analysis cannot see, so the role keeps them.
+fn declared_grants(
+    catalog: &Catalog,
+    entry: &Entry,
+    index: usize,
+    granted: &[Grant],
+) -> Result<Vec<Grant>, SynthError> {
+    let mut out = Vec::new();
+    for action in &entry.actions {
+        let info = catalog
+            .action(&action.value)
+            .map_err(|err| SynthError::Catalog { message: err.to_string() })?;
+        if granted.iter().any(|g| g.entry == Some(index) && g.action == info.action) {
+            continue;
+        }
+        let (resource, resource_type) = resource_for(entry, &info, None)?;
+        let condition = s3_prefix(entry, &info, resource_type.as_deref());
+        out.push(Grant {
+            action: info.action.clone(),
+            access_level: info.access_level.as_str().to_owned(),
+            reason: GrantReason::Declared,
+            entry: Some(index),
+            call: None,
+            resource_type,
+            resource: value_of(&resource),
+            condition,
         });
     }
     Ok(out)

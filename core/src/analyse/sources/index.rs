@@ -36,6 +36,9 @@ pub struct FnEntry {
     pub generics: Generics,
     /// The `impl` block's self type as written (`S3Client` for `impl GetFile for S3Client`).
     pub impl_ty: Option<syn::Type>,
+    /// Whether the `impl` block carries an attribute macro (`#[OpenApi] impl Api`): code it
+    /// generates may call the methods from another crate.
+    pub impl_attributed: bool,
 }
 
 impl FnEntry {
@@ -93,6 +96,7 @@ impl CrateSources {
                         block: (*f.block).clone(),
                         generics: generics_of(&f.sig.generics, Vec::new()),
                         impl_ty: None,
+                        impl_attributed: false,
                     });
                     self.index_nested(file, module, &f.block);
                 }
@@ -113,10 +117,19 @@ impl CrateSources {
                             .collect(),
                         Fields::Unit => HashMap::new(),
                     };
-                    self.structs.insert(s.ident.to_string(), fields);
-                    self.struct_modules.insert(s.ident.to_string(), module.to_owned());
+                    // Two structs of one name (chosen by `cfg`): the fields of both.
+                    let name = s.ident.to_string();
+                    for (field, ty) in fields {
+                        self.field_modules
+                            .entry((name.clone(), field.clone()))
+                            .or_insert_with(|| module.to_owned());
+                        self.structs.entry(name.clone()).or_default().entry(field).or_insert(ty);
+                    }
+                    self.structs.entry(name.clone()).or_default();
+                    self.struct_modules.entry(name).or_insert_with(|| module.to_owned());
                     self.struct_generics
-                        .insert(s.ident.to_string(), generics_of(&s.generics, Vec::new()));
+                        .entry(s.ident.to_string())
+                        .or_insert_with(|| generics_of(&s.generics, Vec::new()));
                 }
                 Item::Const(c) => {
                     match str_lit(&c.expr) {
@@ -150,6 +163,12 @@ impl CrateSources {
                 Item::Use(u) => {
                     let info = self.module_mut(module);
                     flatten_use(&u.tree, Vec::new(), info);
+                }
+                Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                    if let Some(name) = &m.ident {
+                        let bodies = macro_bodies(m.mac.tokens.clone());
+                        self.macros.entry(name.to_string()).or_default().extend(bodies);
+                    }
                 }
                 Item::ExternCrate(e) => {
                     let name = e.rename.as_ref().map_or(&e.ident, |(_, r)| r).to_string();
@@ -194,6 +213,23 @@ impl CrateSources {
             }
         }
         let outer = generics_of(&imp.generics, Vec::new());
+        let impl_attributed = imp.attrs.iter().any(|a| {
+            !a.path().get_ident().is_some_and(|i| {
+                matches!(
+                    i.to_string().as_str(),
+                    "doc"
+                        | "allow"
+                        | "cfg"
+                        | "cfg_attr"
+                        | "warn"
+                        | "deny"
+                        | "expect"
+                        | "automatically_derived"
+                        | "must_use"
+                        | "inline"
+                )
+            })
+        });
         for impl_item in &imp.items {
             if let ImplItem::Type(t) = impl_item {
                 self.assoc_types.insert(
@@ -216,6 +252,7 @@ impl CrateSources {
                     block: m.block.clone(),
                     generics: generics_of(&m.sig.generics, outer.clone()),
                     impl_ty: Some((*imp.self_ty).clone()),
+                    impl_attributed,
                 });
                 self.index_nested(file, module, &m.block);
             }
@@ -244,6 +281,7 @@ impl CrateSources {
                     block: block.clone(),
                     generics: generics_of(&m.sig.generics, outer.clone()),
                     impl_ty: None,
+                    impl_attributed: false,
                 });
             }
         }
@@ -273,6 +311,64 @@ impl CrateSources {
 /// The type an impl is for, by name; wrappers (`Arc<T>`, `&T`) are seen through.
 fn impl_self(ty: &syn::Type) -> Option<String> {
     type_name(ty)
+}
+
+/// The name a `macro_rules!` metavariable becomes in a rule body read as code.
+pub(crate) const META: &str = "__leastpriv_meta";
+
+/// The bodies of a `macro_rules!`'s rules (`(matcher) => { body };`), as code the analysis can
+/// read: `$x` becomes [`META`], `$crate` becomes `crate`, `$( … ),*` its contents once.
+fn macro_bodies(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::TokenStream> {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut arrow = false;
+    for token in tokens {
+        match token {
+            TokenTree::Punct(p) if p.as_char() == '>' => arrow = true,
+            TokenTree::Group(g) if arrow => {
+                out.push(strip_meta(g.stream()));
+                arrow = false;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn strip_meta(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::{Ident, Span, TokenTree};
+    let mut out: Vec<TokenTree> = Vec::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Punct(p) if p.as_char() == '$' => match tokens.next() {
+                Some(TokenTree::Ident(i)) if i == "crate" => {
+                    out.push(TokenTree::Ident(Ident::new("crate", i.span())));
+                }
+                Some(TokenTree::Ident(i)) => out.push(TokenTree::Ident(Ident::new(META, i.span()))),
+                Some(TokenTree::Group(g)) => {
+                    out.extend(strip_meta(g.stream()));
+                    // The separator and repetition operator after `$( … )`.
+                    while let Some(TokenTree::Punct(q)) = tokens.peek() {
+                        let c = q.as_char();
+                        tokens.next();
+                        if matches!(c, '*' | '+' | '?') {
+                            break;
+                        }
+                    }
+                }
+                Some(other) => out.push(other),
+                None => out.push(TokenTree::Ident(Ident::new(META, Span::call_site()))),
+            },
+            TokenTree::Group(g) => {
+                let mut group = proc_macro2::Group::new(g.delimiter(), strip_meta(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// The file of `mod name;`: `#[path = "…"]`, `dir/name.rs` or `dir/name/mod.rs`.

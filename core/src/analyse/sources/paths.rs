@@ -24,10 +24,18 @@ const MAX_HOPS: usize = 24;
 impl CrateSources {
     /// Resolves `segments` as written in `from` (a module key).
     pub fn resolve_path(&self, from: &str, segments: &[String]) -> Option<Resolved> {
-        self.resolve_in(from, segments, 0)
+        self.resolve_in(from, segments, 0, None)
     }
 
-    fn resolve_in(&self, from: &str, segs: &[String], hops: usize) -> Option<Resolved> {
+    /// `skip`: a `use` name not to expand at the first segment (`use handlers::handlers;`
+    /// names the crate `handlers`, not itself).
+    fn resolve_in(
+        &self,
+        from: &str,
+        segs: &[String],
+        hops: usize,
+        skip: Option<&str>,
+    ) -> Option<Resolved> {
         let first = segs.first()?;
         if hops > MAX_HOPS {
             return None;
@@ -44,14 +52,34 @@ impl CrateSources {
                 }
                 (module, &segs[i..])
             }
-            _ => return self.resolve_name_first(from, segs, hops),
+            _ => return self.resolve_name_first(from, segs, hops, skip),
         };
         self.walk_down(module, rest, hops)
     }
 
+    /// Expands a `use` name of `module` followed by `rest`.
+    fn expand_use(
+        &self,
+        module: &str,
+        name: &str,
+        target: &[String],
+        rest: &[String],
+        hops: usize,
+    ) -> Option<Resolved> {
+        let full: Vec<String> = target.iter().chain(rest).cloned().collect();
+        let skip = (target.first().map(String::as_str) == Some(name)).then_some(name);
+        self.resolve_in(module, &full, hops + 1, skip)
+    }
+
     /// A path whose first segment is a name: a child module, an imported name, a loaded
     /// library, a name from a glob import, or something of another crate.
-    fn resolve_name_first(&self, from: &str, segs: &[String], hops: usize) -> Option<Resolved> {
+    fn resolve_name_first(
+        &self,
+        from: &str,
+        segs: &[String],
+        hops: usize,
+        skip: Option<&str>,
+    ) -> Option<Resolved> {
         let first = segs.first()?;
         let info = self.modules.get(from);
         // A function and a module may share a name: the last segment of a path names the
@@ -62,11 +90,14 @@ impl CrateSources {
         }
         if let Some(info) = info {
             if let Some(target) = info.uses.get(first)
-                && target.first() != Some(first)
+                && skip != Some(first.as_str())
+                && target.as_slice() != std::slice::from_ref(first)
                 && (last || !info.children.contains(first))
             {
-                let full: Vec<String> = target.iter().chain(&segs[1..]).cloned().collect();
-                return self.resolve_in(from, &full, hops + 1);
+                return self.expand_use(from, first, target, &segs[1..], hops);
+            }
+            if last && let Some(found) = self.through_globs(from, segs, hops) {
+                return Some(found);
             }
             if info.children.contains(first) {
                 return self.walk_down(format!("{from}::{first}"), &segs[1..], hops);
@@ -78,20 +109,8 @@ impl CrateSources {
         if self.defines(from, first) {
             return Some(Resolved::Local { module: from.to_owned(), rest: segs.to_vec() });
         }
-        if let Some(info) = info {
-            for glob in &info.globs {
-                if let Some(Resolved::Local { module, rest }) =
-                    self.resolve_in(from, glob, hops + 1)
-                    && rest.is_empty()
-                    && module != from
-                    && (self.defines(&module, first)
-                        || self.modules.get(&module).is_some_and(|m| {
-                            m.children.contains(first) || m.uses.contains_key(first)
-                        }))
-                {
-                    return self.resolve_in(&module, segs, hops + 1);
-                }
-            }
+        if let Some(found) = self.through_globs(from, segs, hops) {
+            return Some(found);
         }
         let crate_type = self.structs.contains_key(first)
             || self.traits.contains_key(first)
@@ -102,6 +121,58 @@ impl CrateSources {
         Some(Resolved::Extern(segs.to_vec()))
     }
 
+    /// `segs` resolved in the module of a glob import of `module` that provides its first
+    /// segment.
+    fn through_globs(&self, module: &str, segs: &[String], hops: usize) -> Option<Resolved> {
+        let first = segs.first().filter(|f| *f != "*")?;
+        for g in self.glob_modules(module, hops) {
+            if self.exports(&g, first, hops + 1, &mut std::collections::HashSet::new()) {
+                return self.resolve_in(&g, segs, hops + 1, None);
+            }
+        }
+        None
+    }
+
+    /// The modules `module`'s glob imports name (`use crate::domain::*` → `app::domain`).
+    fn glob_modules(&self, module: &str, hops: usize) -> Vec<String> {
+        let Some(info) = self.modules.get(module) else { return Vec::new() };
+        info.globs
+            .iter()
+            .filter_map(|glob| {
+                // Resolved as a module path: a trailing segment no module defines keeps every
+                // segment of the glob a module name.
+                let mut path = glob.clone();
+                path.push("*".to_owned());
+                match self.resolve_in(module, &path, hops + 1, None)? {
+                    Resolved::Local { module: g, rest } if rest.len() == 1 && g != module => {
+                        Some(g)
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// Whether `module` provides `name`: defines it, imports it, has it as a child, or gets it
+    /// through one of its glob imports.
+    fn exports(
+        &self,
+        module: &str,
+        name: &str,
+        hops: usize,
+        seen: &mut std::collections::HashSet<String>,
+    ) -> bool {
+        if hops > MAX_HOPS || !seen.insert(module.to_owned()) {
+            return false;
+        }
+        if self.defines(module, name)
+            || self.modules.get(module).is_some_and(|m| m.uses.contains_key(name))
+        {
+            return true;
+        }
+        self.glob_modules(module, hops).iter().any(|g| self.exports(g, name, hops + 1, seen))
+    }
+
     /// Follows child modules and re-exports down the remaining segments.
     fn walk_down(&self, mut module: String, mut rest: &[String], hops: usize) -> Option<Resolved> {
         while let Some(name) = rest.first() {
@@ -110,30 +181,23 @@ impl CrateSources {
             if last && self.defines_fn(&module, name) {
                 break;
             }
-            if last && let Some(target) = info.uses.get(name) {
-                let full: Vec<String> = target.clone();
-                return self.resolve_in(&module, &full, hops + 1);
+            if let Some(target) = info.uses.get(name)
+                && (last || !info.children.contains(name))
+            {
+                return self.expand_use(&module, name, target, &rest[1..], hops);
+            }
+            if last && let Some(found) = self.through_globs(&module, rest, hops) {
+                return Some(found);
             }
             if info.children.contains(name) {
                 module = format!("{module}::{name}");
                 rest = &rest[1..];
                 continue;
             }
-            if let Some(target) = info.uses.get(name) {
-                let full: Vec<String> = target.iter().chain(&rest[1..]).cloned().collect();
-                return self.resolve_in(&module, &full, hops + 1);
-            }
-            if !self.defines(&module, name) {
-                for glob in &info.globs {
-                    if let Some(Resolved::Local { module: g, rest: r }) =
-                        self.resolve_in(&module, glob, hops + 1)
-                        && r.is_empty()
-                        && g != module
-                        && self.defines(&g, name)
-                    {
-                        return Some(Resolved::Local { module: g, rest: rest.to_vec() });
-                    }
-                }
+            if !self.defines(&module, name)
+                && let Some(found) = self.through_globs(&module, rest, hops)
+            {
+                return Some(found);
             }
             break;
         }
@@ -147,7 +211,7 @@ impl CrateSources {
 
     /// Whether `module` defines a function, type alias or child module named `name`.
     fn defines(&self, module: &str, name: &str) -> bool {
-        self.by_module.contains_key(&(module.to_owned(), name.to_owned()))
+        self.defines_fn(module, name)
             || self
                 .modules
                 .get(module)
@@ -230,6 +294,27 @@ mod tests {
             s.resolve_path("app", &segs("store::Db")),
             Some(Resolved::Extern(segs("aws_sdk_dynamodb::Client")))
         );
+        // A glob of a glob, and a module sharing its name with the function it re-exports.
+        let s2 = sources(&[
+            ("z", "mod routes; use crate::routes::handler; use crate::routes::login;"),
+            ("z::routes", "mod admin; pub use admin::*; mod login; pub use login::*;"),
+            ("z::routes::admin", "mod migrate; pub use migrate::*;"),
+            ("z::routes::admin::migrate", "pub fn handler() {}"),
+            ("z::routes::login", "pub fn login() {}"),
+        ]);
+        assert_eq!(
+            s2.resolve_path("z", &segs("handler")),
+            local("z::routes::admin::migrate", "handler")
+        );
+        assert_eq!(s2.resolve_path("z", &segs("login")), local("z::routes::login", "login"));
+        // `use handlers::handlers;` names the crate `handlers`, then its module.
+        let mut s3 = sources(&[
+            ("h", "pub mod handlers;"),
+            ("h::handlers", "pub fn route() {}"),
+            ("b", "use handlers::handlers;"),
+        ]);
+        s3.externs.insert("handlers".into(), "h".into());
+        assert_eq!(s3.resolve_path("b", &segs("handlers::route")), local("h::handlers", "route"));
         assert_eq!(
             s.resolve_path("app::api", &segs("serde_json::to_string")),
             Some(Resolved::Extern(segs("serde_json::to_string")))

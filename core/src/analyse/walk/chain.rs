@@ -100,10 +100,14 @@ impl Walker<'_, '_> {
         let span = m.method.span();
         match ty {
             TypeInfo::Client(krate) => {
-                if self.is_operation(&krate, &name) {
+                // Operations and waiters take no arguments: a method given some is the crate's
+                // own (an extension trait on the client).
+                if m.args.is_empty() && self.is_operation(&krate, &name) {
                     return self.new_call(&krate, &name, span);
                 }
-                if let Some(op) = self.input.catalog.waiter_operation(&krate, &name) {
+                if let (true, Some(op)) =
+                    (m.args.is_empty(), self.input.catalog.waiter_operation(&krate, &name))
+                {
                     let op = op.to_owned();
                     return self.new_call(&krate, &op, span);
                 }
@@ -235,6 +239,11 @@ impl Walker<'_, '_> {
                 }
             }
         }
+        // Only the SDKs the crate depends on, when its manifest says which.
+        let deps: Vec<&String> = self.input.sources.sdk_aliases.values().collect();
+        if !deps.is_empty() {
+            crates.retain(|c| deps.contains(&c));
+        }
         match crates.len() {
             0 => None,
             1 => crates.pop(),
@@ -244,8 +253,10 @@ impl Walker<'_, '_> {
                     matches!(m.method.to_string().as_str(), "send" | "into_paginator" | "presigned")
                 });
                 if sent {
+                    let location = self.location(span);
                     let span = self.report_span(span);
                     self.out.ambiguities.push(Ambiguity {
+                        location,
                         method: method.to_owned(),
                         crates,
                         span,

@@ -126,7 +126,8 @@ impl Walker<'_, '_> {
 
     /// A value of the crate's type `ty` handed to another crate (`lambda_runtime::run(service)`,
     /// `ServiceBuilder::layer(metrics)`): that crate may call the methods of every trait it
-    /// knows that `ty` implements (`tower::Service::call`), and so on for what they return.
+    /// knows that `ty` implements (`tower::Service::call`) and those of an impl an attribute
+    /// macro turns into such a trait (`#[OpenApi] impl Api`), and so on for what they return.
     fn escape_value(&mut self, ty: &str, span: proc_macro2::Span) {
         if !self.visited.insert(format!("escape {ty}")) {
             return;
@@ -136,7 +137,10 @@ impl Walker<'_, '_> {
             .fns
             .iter()
             .filter(|f| f.self_ty.as_deref() == Some(ty) && !f.is_trait_default)
-            .filter(|f| f.trait_name.as_ref().is_some_and(|t| !sources.traits.contains_key(t)))
+            .filter(|f| {
+                f.impl_attributed
+                    || f.trait_name.as_ref().is_some_and(|t| !sources.traits.contains_key(t))
+            })
             .cloned()
             .collect();
         for f in &methods {
@@ -168,6 +172,7 @@ impl Walker<'_, '_> {
     /// A macro's body: a list of expressions (`join!`, `vec!`, `format!`) or statements is
     /// walked; anything else that mentions a client or builder is unresolved.
     pub(super) fn macro_body(&mut self, mac: &syn::Macro) {
+        self.crate_macro(mac);
         let parse_exprs = Punctuated::<Expr, syn::Token![,]>::parse_terminated;
         if let Ok(exprs) = mac.parse_body_with(parse_exprs) {
             for e in &exprs {
@@ -201,6 +206,44 @@ impl Walker<'_, '_> {
                 "`{name}!` uses a `{krate}` value, but its body is not Rust the analysis can read"
             );
             self.unresolved(Some(krate), reason, span);
+        }
+    }
+
+    /// A `macro_rules!` of the crate: each rule's body is walked as code (its metavariables are
+    /// values of unknown type, so the operations written on them are still found); a body that
+    /// is not expressions or statements is unresolved when the invocation uses a client.
+    fn crate_macro(&mut self, mac: &syn::Macro) {
+        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else { return };
+        let Some(bodies) = self.input.sources.macros.get(&name) else { return };
+        let key = format!("macro {name}");
+        if !self.visited.insert(key.clone()) {
+            return;
+        }
+        let mut unreadable = false;
+        for body in bodies {
+            self.scopes.push(Default::default());
+            match syn::parse::Parser::parse2(syn::Block::parse_within, body.clone()) {
+                Ok(stmts) => {
+                    for stmt in &stmts {
+                        self.visit_stmt(stmt);
+                    }
+                }
+                Err(_) => unreadable = true,
+            }
+            self.scopes.pop();
+        }
+        self.visited.remove(&key);
+        if unreadable {
+            let mut crates = Vec::new();
+            self.mentioned_sdk_values(mac.tokens.clone(), &mut crates);
+            let span = mac.path.segments.last().map_or_else(|| mac.span(), |s| s.ident.span());
+            for krate in crates {
+                let reason = format!(
+                    "`{name}!` is given a `{krate}` value, and a rule of its definition is not code the \
+                     analysis can read"
+                );
+                self.unresolved(Some(krate), reason, span);
+            }
         }
     }
 

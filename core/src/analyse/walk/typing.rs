@@ -49,6 +49,12 @@ impl Walker<'_, '_> {
                 if ident == "self" {
                     return self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named);
                 }
+                // A unit struct's value (`OpenApiService::new(Api, …)`).
+                if self.input.sources.structs.get(&ident).is_some_and(|f| f.is_empty())
+                    && !self.input.sources.statics.contains_key(&ident)
+                {
+                    return TypeInfo::Named(ident);
+                }
                 // A `static` client (`static S3: OnceCell<aws_sdk_s3::Client>`).
                 match self.input.sources.statics.get(&ident) {
                     Some((module, ty)) => {
