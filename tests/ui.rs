@@ -6,7 +6,9 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
-    for category in ["uncovered", "ceiling", "undeclared", "ambiguous", "unused", "malformed"] {
+    for category in
+        ["uncovered", "ceiling", "undeclared", "ambiguous", "unused", "malformed", "unresolved"]
+    {
         t.compile_fail(format!("tests/ui/{category}/*.rs"));
     }
 }

@@ -140,19 +140,62 @@ fn binaries_by_entry(info: &CrateInfo) -> HashMap<String, String> {
     entries.map(|b| (b.entry.to_string_lossy().replace('\\', "/"), b.name.clone())).collect()
 }
 
-/// The binary a handler runs in: the binary whose root file holds it, else the only binary.
+/// The binary a handler runs in: the binary whose root file holds it, else the one binary
+/// whose `main` reaches it (a handler of the library called from `src/bin/*.rs`), else the
+/// only binary.
 fn binary(
     info: &CrateInfo,
     by_entry: &HashMap<String, String>,
+    reach: &Reach,
     handler: &HandlerResult,
 ) -> Option<String> {
     let file = handler.file.to_string_lossy().replace('\\', "/");
-    by_entry.get(&file).cloned().or_else(|| binary_of(&file, &info.name)).or_else(|| {
-        match info.binaries.as_slice() {
+    by_entry
+        .get(&file)
+        .cloned()
+        .or_else(|| binary_of(&file, &info.name))
+        .or_else(|| {
+            let modules = reach.modules.get(&(file.clone(), handler.handler.clone()))?;
+            let reaching: Vec<&String> = reach
+                .by_binary
+                .iter()
+                .filter(|(_, fns)| {
+                    modules.iter().any(|m| fns.contains(&(m.clone(), handler.handler.clone())))
+                })
+                .map(|(b, _)| b)
+                .collect();
+            match reaching.as_slice() {
+                [one] => Some((*one).clone()),
+                _ => None,
+            }
+        })
+        .or_else(|| match info.binaries.as_slice() {
             [only] => Some(only.name.clone()),
             _ => None,
+        })
+}
+
+/// Which crate functions each binary reaches, and the modules of the free functions of each
+/// (file, name).
+struct Reach {
+    by_binary: std::collections::BTreeMap<String, std::collections::BTreeSet<(String, String)>>,
+    modules: HashMap<(String, String), Vec<String>>,
+}
+
+impl Reach {
+    fn new(
+        catalog: &Catalog,
+        info: &CrateInfo,
+        sources: &leastpriv_core::analyse::CrateSources,
+    ) -> Self {
+        let mut modules: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for f in sources.fns.iter().filter(|f| f.self_ty.is_none()) {
+            let Some(file) = sources.files.get(f.file) else { continue };
+            let file = file.display.to_string_lossy().replace('\\', "/");
+            modules.entry((file, f.name.clone())).or_default().push(f.module.clone());
         }
-    })
+        Reach { by_binary: leastpriv_core::infer::binary_reach(catalog, info, sources), modules }
+    }
 }
 
 /// Where each rendered document goes.
@@ -317,18 +360,20 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .with_help("annotate each handler; `leastpriv infer` suggests the attribute"));
     }
     let by_entry = binaries_by_entry(&info);
-    let manifest =
-        match Manifest::build(catalog, &info.name, &results, |h| binary(&info, &by_entry, h)) {
-            Ok(manifest) => manifest,
-            Err(err) => {
-                let mut error = CliError::input(err.to_string());
-                error.code = EXIT_FINDINGS;
-                return Err(match err.help() {
-                    Some(help) => error.with_help(help),
-                    None => error,
-                });
-            }
-        };
+    let reach = Reach::new(catalog, &info, &sources);
+    let manifest = match Manifest::build(catalog, &info.name, &results, |h| {
+        binary(&info, &by_entry, &reach, h)
+    }) {
+        Ok(manifest) => manifest,
+        Err(err) => {
+            let mut error = CliError::input(err.to_string());
+            error.code = EXIT_FINDINGS;
+            return Err(match err.help() {
+                Some(help) => error.with_help(help),
+                None => error,
+            });
+        }
+    };
     let docs = match args.format.format() {
         Some(format) => render(&manifest, format)
             .map_err(|err| CliError::input(format!("cannot render: {err}")))?,

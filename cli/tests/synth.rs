@@ -279,3 +279,61 @@ fn sam_options_need_sam_and_sam_needs_a_template() {
         leastpriv(&["synth", s(&image), "--format", "sam", "--template", "/nonexistent.yaml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn handlers_in_the_library_map_to_the_binaries_that_call_them_and_allow_unused_actions_stay() {
+    let dir = scratch("lib-handlers");
+    std::fs::create_dir_all(dir.join("src/bin")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         aws-sdk-dynamodb = \"1\"\naws-sdk-s3 = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        r#"pub mod handlers {
+    #[leastpriv::role(dynamodb(read, table = "${Orders}"))]
+    pub async fn get_order(db: &aws_sdk_dynamodb::Client) -> Result<(), aws_sdk_dynamodb::Error> {
+        db.get_item().table_name("orders").send().await?;
+        Ok(())
+    }
+
+    #[leastpriv::role(
+        s3(write, bucket = "${Exports}", actions = ["s3:PutObjectTagging"], allow_unused),
+    )]
+    pub async fn export(s3: &aws_sdk_s3::Client) -> Result<(), aws_sdk_s3::Error> {
+        s3.put_object().bucket("exports").key("k").send().await?;
+        Ok(())
+    }
+}
+"#,
+    )
+    .unwrap();
+    for (bin, call) in [("get-order", "get_order(&c)"), ("export", "export(&c)")] {
+        let client = if bin == "export" { "aws_sdk_s3" } else { "aws_sdk_dynamodb" };
+        std::fs::write(
+            dir.join(format!("src/bin/{bin}.rs")),
+            format!(
+                "use shop::handlers::*;\n#[tokio::main]\nasync fn main() {{\n    let config = aws_config::load_from_env().await;\n    let c = {client}::Client::new(&config);\n    let _ = {call}.await;\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let out = leastpriv(&["synth", s(&dir), "--format", "manifest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let functions = manifest["functions"].as_array().unwrap();
+    let by_name = |name: &str| functions.iter().find(|f| f["handler"] == name).unwrap();
+    assert_eq!(by_name("get_order")["binary"], "get-order");
+    assert_eq!(by_name("export")["binary"], "export");
+    // The allow_unused entry's explicit action is in the role although no call needs it.
+    let actions: Vec<&str> = by_name("export")["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"s3:PutObjectTagging"), "{actions:?}");
+    assert!(actions.contains(&"s3:PutObject"), "{actions:?}");
+}

@@ -156,6 +156,8 @@ pub struct Analysis {
     pub ambiguities: Vec<Ambiguity>,
     /// What could not be followed.
     pub unresolved: Vec<Unresolved>,
+    /// The crate functions the walk reached: (module, `Type::name` or `name`).
+    pub reached: std::collections::BTreeSet<(String, String)>,
     /// Hints of struct fields, learnt where a struct literal assigns them a known value
     /// (`Store { table: env::var("TABLE")? }`): (struct, field) → hint.
     pub field_hints: std::collections::HashMap<(String, String), Hint>,

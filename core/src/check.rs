@@ -344,18 +344,25 @@ impl Checker<'_> {
                 continue;
             }
             // Calls of this service the analysis could not see may be what uses the grant.
-            let unseen: Vec<String> = analysis
+            let of_entry =
+                |krate: &str| self.catalog.crate_prefix(krate) == Some(entry.prefix.as_str());
+            let at = |location: &crate::analyse::Location| match location.line {
+                Some(line) => format!("{}:{line}", location.file.display()),
+                None => location.file.display().to_string(),
+            };
+            let mut unseen: Vec<String> = analysis
                 .unresolved
                 .iter()
-                .filter(|u| {
-                    u.crate_name.as_deref().and_then(|k| self.catalog.crate_prefix(k))
-                        == Some(entry.prefix.as_str())
-                })
-                .map(|u| match u.location.line {
-                    Some(line) => format!("{}:{line}", u.location.file.display()),
-                    None => u.location.file.display().to_string(),
-                })
+                .filter(|u| u.crate_name.as_deref().is_some_and(of_entry))
+                .map(|u| at(&u.location))
                 .collect();
+            unseen.extend(
+                analysis
+                    .ambiguities
+                    .iter()
+                    .filter(|a| a.crates.iter().any(|k| of_entry(k)))
+                    .map(|a| at(&a.location)),
+            );
             for level in &entry.access {
                 if !self.used.contains(&Used::Level(i, level.value)) {
                     let word = access_word(level.value);

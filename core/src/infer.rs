@@ -123,6 +123,32 @@ pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<Inferr
     out
 }
 
+/// Per binary of a crate, the crate functions its `main` reaches: (module, function). `synth`
+/// maps a handler written in the library to the binary that calls it with this.
+pub fn binary_reach(
+    catalog: &Catalog,
+    info: &CrateInfo,
+    sources: &crate::analyse::CrateSources,
+) -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let prefixes: Vec<String> =
+        info.sdk_crates.iter().filter_map(|c| catalog.crate_prefix(c).map(str::to_owned)).collect();
+    let mut out = BTreeMap::new();
+    for binary in &info.binaries {
+        let entry_path = info.dir.join(&binary.entry);
+        let input = AnalysisInput {
+            catalog,
+            sources,
+            declared_prefixes: prefixes.clone(),
+            handler_file: binary.entry.clone(),
+            handler_file_index: sources.files.iter().position(|f| same_file(&f.path, &entry_path)),
+            handler_has_lines: true,
+        };
+        let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
+        out.insert(binary.name.clone(), analysis.reached);
+    }
+    out
+}
+
 /// The analysis from a binary's `main`, or — when a macro writes `main` — from the crate
 /// functions the macro's invocation names.
 fn entry_analysis(input: &AnalysisInput<'_>, key: &str, entry: &Path) -> Analysis {

@@ -143,12 +143,14 @@ impl TypeCx<'_> {
             Some(Resolved::Local { module, rest }) => {
                 let Some(name) = rest.last() else { return TypeInfo::Unknown };
                 // A loaded crate's own `aws_sdk_<service>` module (a stand-in or a vendored
-                // copy of the SDK) is that SDK.
-                let sdk = module.rsplit("::").next().and_then(|m| sdk_of_segment(m, self.sources));
-                if let (Some(krate), [client]) = (sdk, rest.as_slice())
-                    && client == "Client"
-                {
-                    return TypeInfo::Client(krate);
+                // copy of the SDK, maybe written by a macro) is that SDK.
+                if name == "Client" {
+                    let segments =
+                        module.split("::").map(str::to_owned).chain(rest.iter().cloned());
+                    let path: Vec<String> = segments.collect();
+                    if let Some(krate) = client_crate(&path, self.sources) {
+                        return TypeInfo::Client(krate);
+                    }
                 }
                 if rest.len() == 1
                     && let Some(aliased) =

@@ -4,8 +4,10 @@ use leastpriv_test_sdk::aws_sdk_kinesis;
     kinesis(read, stream = "${Clicks}"),
     dynamodb(read, table = "${Orders}"),
 )]
-pub async fn tail(clients: Vec<aws_sdk_kinesis::Client>) -> Result<(), leastpriv_test_sdk::Error> {
-    for client in clients {
+pub async fn tail(
+    clients: std::collections::HashMap<String, aws_sdk_kinesis::Client>,
+) -> Result<(), leastpriv_test_sdk::Error> {
+    for (_, client) in clients {
         client.get_records().shard_iterator("a").send().await?;
     }
     Ok(())

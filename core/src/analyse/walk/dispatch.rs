@@ -197,6 +197,7 @@ impl Walker<'_, '_> {
         if self.via.len() >= MAX_FOLLOW || !self.visited.insert(key) {
             return;
         }
+        self.out.reached.insert((f.module.clone(), f.display()));
         let module = f.module.clone();
         let mut callee = Walker {
             input: self.input,

@@ -152,6 +152,12 @@ impl Walker<'_, '_> {
             Resolved::Extern(full) => types::client_crate(&full, self.input.sources),
             Resolved::Local { module, rest } => {
                 let name = rest.last()?;
+                // A crate's own `aws_sdk_<service>` module (a stand-in or vendored SDK).
+                let path: Vec<String> =
+                    module.split("::").map(str::to_owned).chain(rest.iter().cloned()).collect();
+                if let Some(krate) = types::client_crate(&path, self.input.sources) {
+                    return Some(krate);
+                }
                 let aliased = self.input.sources.modules.get(&module)?.type_aliases.get(name)?;
                 match self.type_cx().resolve(aliased) {
                     TypeInfo::Client(k) => Some(k),
