@@ -170,7 +170,7 @@ fn an_inserted_call_is_reported_as_an_action_or_an_unresolved_item() {
         let path = expected["infer_path"].as_str().unwrap_or(".");
         let before = infer(&fixture.join(path));
         let functions = before["functions"].as_array().unwrap();
-        for _ in 0..4 {
+        for _ in 0..8 {
             if functions.is_empty() {
                 break;
             }
@@ -204,7 +204,8 @@ fn an_inserted_call_is_reported_as_an_action_or_an_unresolved_item() {
         }
     }
     let _ = std::fs::remove_dir_all(&scratch_root);
-    assert!(tried >= 60, "only {tried} mutations could be made");
+    eprintln!("{tried} mutations made, {} lost", failures.len());
+    assert!(tried >= 150, "only {tried} mutations could be made");
     assert!(
         failures.is_empty(),
         "{} of {tried} mutations lost:\n{}",

@@ -104,6 +104,10 @@ pub struct CallView {
     pub function: String,
     /// The chain of the crate's functions from the handler to the call.
     pub via: Vec<String>,
+    /// How the call was reached when dispatch was ambiguous and the union was taken ("one of
+    /// 2 implementations of `StoreGet::get`").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<String>,
 }
 
 fn line_of(span: proc_macro2::Span) -> Option<usize> {
@@ -154,6 +158,7 @@ fn call_views(catalog: &Catalog, handler: &HandlerResult) -> Vec<CallView> {
             line: call.location.line,
             function: call.location.function.clone(),
             via: call.via.clone(),
+            provenance: call.provenance.clone(),
         })
         .collect()
 }
