@@ -66,6 +66,10 @@ pub struct CrateSources {
     by_name: HashMap<String, Vec<usize>>,
     /// (module, free function name) → indexes into `fns`.
     by_module: HashMap<(String, String), Vec<usize>>,
+    /// `impl` type (or trait, for default bodies) → indexes into `fns` of its methods.
+    by_self: HashMap<String, Vec<usize>>,
+    /// Every type some `impl Trait for Type` names, for path resolution.
+    pub(crate) impl_types: HashSet<String>,
     /// Modules by key.
     pub modules: HashMap<String, ModuleInfo>,
     /// Names a path may start with to reach a loaded library (`products`, a path dependency's
@@ -244,6 +248,9 @@ impl CrateSources {
                 .or_default()
                 .push(self.fns.len());
         }
+        if let Some(ty) = &entry.self_ty {
+            self.by_self.entry(ty.clone()).or_default().push(self.fns.len());
+        }
         self.by_name.entry(entry.name.clone()).or_default().push(self.fns.len());
         self.fns.push(entry);
     }
@@ -258,6 +265,12 @@ impl CrateSources {
                 (_, None) => false,
             })
             .collect()
+    }
+
+    /// Every method of `self_ty` (its impls' and, for a trait, its default bodies).
+    pub fn methods_of_type(&self, self_ty: &str) -> Vec<&FnEntry> {
+        let indexes = self.by_self.get(self_ty).map(Vec::as_slice).unwrap_or_default();
+        indexes.iter().filter_map(|&i| self.fns.get(i)).collect()
     }
 
     /// The default body of a trait's method, when the trait gives one.

@@ -207,6 +207,7 @@ impl CrateSources {
             .and_then(|(_, path, _)| path.segments.last())
             .map(|s| s.ident.to_string());
         if let Some(t) = &trait_name {
+            self.impl_types.insert(self_ty.clone());
             let types = self.impls.entry(t.clone()).or_default();
             if !types.contains(&self_ty) {
                 types.push(self_ty.clone());

@@ -114,7 +114,7 @@ impl CrateSources {
         }
         let crate_type = self.structs.contains_key(first)
             || self.traits.contains_key(first)
-            || self.impls.values().any(|types| types.contains(first));
+            || self.impl_types.contains(first);
         if segs.len() == 1 || crate_type {
             return Some(Resolved::Local { module: from.to_owned(), rest: segs.to_vec() });
         }

@@ -95,8 +95,12 @@ impl Walker<'_, '_> {
                 let mut found: Vec<FnEntry> = Vec::new();
                 let mut owner = String::new();
                 for t in sources.trait_closure(traits) {
-                    let declares =
-                        sources.traits.get(&t).is_some_and(|i| i.methods.iter().any(|m| m == name));
+                    // A trait of another crate (`tower::Service`): its methods are whatever the
+                    // crate's impls of it define.
+                    let declares = match sources.traits.get(&t) {
+                        Some(info) => info.methods.iter().any(|m| m == name),
+                        None => sources.impls.contains_key(&t),
+                    };
                     if !declares {
                         continue;
                     }

@@ -106,8 +106,23 @@ impl Walker<'_, '_> {
     /// item; a value of the crate's own type may have its trait implementations called there.
     pub(super) fn escape(&mut self, callee: &str, args: &[Binding], span: proc_macro2::Span) {
         for arg in args {
-            if let TypeInfo::Named(ty) = &arg.ty {
-                self.escape_value(ty, span);
+            match &arg.ty {
+                TypeInfo::Named(ty) => self.escape_value(ty, span),
+                // `impl Service` / `Box<dyn Handler>`: any of the crate's types implementing it.
+                TypeInfo::Trait(traits) => {
+                    let sources = self.input.sources;
+                    let types: Vec<String> = sources
+                        .trait_closure(traits)
+                        .iter()
+                        .filter_map(|t| sources.impls.get(t))
+                        .flatten()
+                        .cloned()
+                        .collect();
+                    for ty in types {
+                        self.escape_value(&ty, span);
+                    }
+                }
+                _ => {}
             }
         }
         if KEEPS.contains(&callee) {
@@ -134,9 +149,9 @@ impl Walker<'_, '_> {
         }
         let sources = self.input.sources;
         let methods: Vec<crate::analyse::FnEntry> = sources
-            .fns
-            .iter()
-            .filter(|f| f.self_ty.as_deref() == Some(ty) && !f.is_trait_default)
+            .methods_of_type(ty)
+            .into_iter()
+            .filter(|f| !f.is_trait_default)
             .filter(|f| {
                 f.impl_attributed
                     || f.trait_name.as_ref().is_some_and(|t| !sources.traits.contains_key(t))
