@@ -183,11 +183,21 @@ struct Reach {
 }
 
 impl Reach {
+    /// Analyses the binaries' `main`s only when some handler is not in a binary's own file.
     fn new(
         catalog: &Catalog,
         info: &CrateInfo,
         sources: &leastpriv_core::analyse::CrateSources,
+        results: &[HandlerResult],
+        by_entry: &HashMap<String, String>,
     ) -> Self {
+        let all_in_binaries = results.iter().all(|h| {
+            let file = h.file.to_string_lossy().replace('\\', "/");
+            by_entry.contains_key(&file) || binary_of(&file, &info.name).is_some()
+        });
+        if all_in_binaries {
+            return Reach { by_binary: Default::default(), modules: HashMap::new() };
+        }
         let mut modules: HashMap<(String, String), Vec<String>> = HashMap::new();
         for f in sources.fns.iter().filter(|f| f.self_ty.is_none()) {
             let Some(file) = sources.files.get(f.file) else { continue };
@@ -360,7 +370,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .with_help("annotate each handler; `leastpriv infer` suggests the attribute"));
     }
     let by_entry = binaries_by_entry(&info);
-    let reach = Reach::new(catalog, &info, &sources);
+    let reach = Reach::new(catalog, &info, &sources, &results, &by_entry);
     let manifest = match Manifest::build(catalog, &info.name, &results, |h| {
         binary(&info, &by_entry, &reach, h)
     }) {

@@ -52,6 +52,9 @@ pub struct Item {
     pub setters: Vec<SetterUse>,
     /// Resource-naming setters inside it and their values.
     pub hints: Vec<(String, Hint)>,
+    /// Part of the argument is built where the analysis cannot see (a parameter, another
+    /// crate's function): its setters may be more than `setters`.
+    pub opaque: bool,
 }
 
 /// One SDK call found by the analysis.
@@ -83,6 +86,11 @@ pub struct Call {
 }
 
 impl Call {
+    /// Whether some nested builder of the call is built where the analysis cannot see.
+    pub fn has_opaque_items(&self) -> bool {
+        self.items.iter().any(|i| i.opaque)
+    }
+
     /// Every setter used anywhere in the call (own builder and nested builders).
     pub fn all_setters(&self) -> Vec<SetterUse> {
         let mut all = self.setters.clone();

@@ -166,6 +166,19 @@ impl Checker<'_> {
         for (action, hints, resource_type) in actions {
             self.require(index, call, &action, &hints, resource_type, Reason::Call);
         }
+        // Items built where the analysis cannot see may need actions besides those above.
+        if op.actions.is_empty()
+            && op.rules.iter().any(|r| r.when.is_some())
+            && call.has_opaque_items()
+        {
+            let message = format!(
+                "some of the {} given to `.{}()` are built where the analysis cannot see them \
+                 (a parameter, another crate): the actions they need are unknown",
+                setters_of(&op),
+                call.method
+            );
+            self.unmapped(index, call, &prefix, message);
+        }
     }
 
     /// A call whose actions the catalog cannot give: covered by the explicit `actions` of the
@@ -212,6 +225,20 @@ impl Checker<'_> {
         let prefix = action.split(':').next().unwrap_or_default();
         let candidates = self.entries_of(prefix);
         let known: Vec<&Hint> = hints.iter().filter(|h| h.is_known()).collect();
+        // Several named resources (transaction items on two tables): each needs the action.
+        if known.len() > 1 {
+            let mut distinct: Vec<&Hint> = Vec::new();
+            for hint in known {
+                if !distinct.contains(&hint) {
+                    distinct.push(hint);
+                }
+            }
+            for hint in distinct {
+                let one = [hint.clone()];
+                self.require(index, call, action, &one, resource_type.clone(), reason.clone());
+            }
+            return;
+        }
         let targeted: Vec<usize> = if known.is_empty() {
             candidates.clone()
         } else {

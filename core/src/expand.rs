@@ -49,16 +49,13 @@ pub fn expand_role(attr: TokenStream, item: TokenStream, cx: &MacroContext) -> T
     // A handler outside `src/` (an example, a test) brings its own file.
     if let Some(file) = &cx.handler_file {
         let wanted = canonical(file);
-        if !sources.files.iter().any(|f| canonical(&f.path) == wanted) {
+        if sources.file_index(&wanted).is_none() {
             let stem =
                 file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             sources.load_file(&root, &wanted, &format!("crate@{stem}"), false);
         }
     }
-    let file_index = cx.handler_file.as_ref().and_then(|file| {
-        let wanted = canonical(file);
-        sources.files.iter().position(|f| canonical(&f.path) == wanted)
-    });
+    let file_index = cx.handler_file.as_ref().and_then(|file| sources.file_index(file));
     let file = cx
         .handler_file
         .as_ref()

@@ -83,7 +83,7 @@ pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<Inferr
         );
         for binary in &info.binaries {
             let entry_path = info.dir.join(&binary.entry);
-            let index = sources.files.iter().position(|f| same_file(&f.path, &entry_path));
+            let index = sources.file_index(&entry_path);
             let input = AnalysisInput {
                 catalog,
                 sources: &sources,
@@ -98,14 +98,12 @@ pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<Inferr
             function.entry = relative(&entry_path, root);
             // A file that cannot be read may hold this binary's calls; another binary's missing
             // entry file cannot.
-            let other_entries: Vec<PathBuf> = info
-                .binaries
-                .iter()
-                .filter(|b| b.name != binary.name)
-                .map(|b| info.dir.join(&b.entry))
-                .collect();
             for (path, message) in &sources.errors {
-                if other_entries.iter().any(|e| same_file(e, path)) {
+                let another_entry = info
+                    .binaries
+                    .iter()
+                    .any(|b| b.name != binary.name && same_file(&info.dir.join(&b.entry), path));
+                if another_entry {
                     continue;
                 }
                 function.unresolved.push(InferredUnresolved {
@@ -140,7 +138,7 @@ pub fn binary_reach(
             sources,
             declared_prefixes: prefixes.clone(),
             handler_file: binary.entry.clone(),
-            handler_file_index: sources.files.iter().position(|f| same_file(&f.path, &entry_path)),
+            handler_file_index: sources.file_index(&entry_path),
             handler_has_lines: true,
         };
         let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
@@ -318,10 +316,17 @@ fn function_of(
             for (action, hints, _) in &needed {
                 let Ok(action_info) = catalog.action(action) else { continue };
                 let prefix = action.split(':').next().unwrap_or_default().to_owned();
-                let key = HintKey::from(hints.iter().find(|h| h.is_known()));
-                let grant = grants.entry((prefix, key)).or_default();
-                grant.0.insert(action_info.access_level);
-                grant.1 &= action_info.resource_star_only();
+                // Each named resource gets the action (two tables of one transaction).
+                let mut keys: Vec<HintKey> =
+                    hints.iter().filter(|h| h.is_known()).map(|h| HintKey::from(Some(h))).collect();
+                if keys.is_empty() {
+                    keys.push(HintKey::Unknown);
+                }
+                for key in keys {
+                    let grant = grants.entry((prefix.clone(), key)).or_default();
+                    grant.0.insert(action_info.access_level);
+                    grant.1 &= action_info.resource_star_only();
+                }
                 actions.insert(action.clone());
             }
         }
@@ -336,6 +341,20 @@ fn function_of(
                 reason: format!(
                     "the catalog knows no IAM action for `{}` ({}): declare it with `actions = [...]`",
                     call.method, op.operation
+                ),
+            });
+        } else if op.actions.is_empty()
+            && op.rules.iter().any(|r| r.when.is_some())
+            && call.has_opaque_items()
+        {
+            unresolved.push(InferredUnresolved {
+                file: file.clone(),
+                line,
+                service: service.clone(),
+                reason: format!(
+                    "some items given to `.{}()` are built where the analysis cannot see them \
+                     (a parameter, another crate): the actions they need are unknown",
+                    call.method
                 ),
             });
         } else if op.mapping != Mapping::NoPermission && needed.is_empty() {

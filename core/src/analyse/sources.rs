@@ -105,6 +105,8 @@ pub struct CrateSources {
     pub errors: Vec<(PathBuf, String)>,
     /// Files already read (canonical paths), so a file reached twice is parsed once.
     seen: HashSet<PathBuf>,
+    /// Canonical path → index into `files`.
+    by_path: HashMap<PathBuf, usize>,
 }
 
 impl CrateSources {
@@ -154,6 +156,11 @@ impl CrateSources {
             .collect();
         sources.load_roots(root, src_dir, &roots, has_lines);
         sources
+    }
+
+    /// The index of a loaded file, by path (compared canonically).
+    pub fn file_index(&self, path: &Path) -> Option<usize> {
+        self.by_path.get(&canonical(path)).copied()
     }
 
     /// Whether a file (by canonical path) is already loaded.
@@ -207,6 +214,7 @@ impl CrateSources {
                 let dir = child_dir(&path, module);
                 let mut out = Vec::new();
                 self.index_module(file, module, &ast.items, &dir, &path, &mut out);
+                self.by_path.insert(canonical(&path), self.files.len());
                 self.files.push(SourceFile {
                     path,
                     display,

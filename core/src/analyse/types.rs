@@ -26,6 +26,12 @@ pub enum TypeInfo {
     Trait(Vec<String>),
     /// A tuple of values.
     Tuple(Vec<TypeInfo>),
+    /// A collection (`Vec<T>`, `[T]`, `HashSet<T>`, the values of `HashMap<K, T>`) or an
+    /// iterator over one, of elements of the inner type.
+    Container(Box<TypeInfo>),
+    /// A value another crate's type made (`CartClient::connect(…)`, `HashMap::new()`): none of
+    /// the crate's methods run on it; what its methods return is unknown.
+    Foreign,
     /// Unknown.
     Unknown,
 }
@@ -36,8 +42,23 @@ impl TypeInfo {
         match self {
             TypeInfo::Client(k) | TypeInfo::Builder { krate: k, .. } => Some(k),
             TypeInfo::Tuple(items) => items.iter().find_map(TypeInfo::sdk_crate),
+            TypeInfo::Container(inner) => inner.sdk_crate(),
             _ => None,
         }
+    }
+}
+
+/// Maps whose last type argument is what their values are (`HashMap<String, Store>`).
+const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
+
+/// Collections of their one type argument.
+const SEQUENCES: &[&str] = &["Vec", "VecDeque", "HashSet", "BTreeSet", "IndexSet", "LinkedList"];
+
+/// A collection of `inner`, unless nothing is known of it.
+fn container(inner: TypeInfo) -> TypeInfo {
+    match inner {
+        TypeInfo::Unknown => TypeInfo::Unknown,
+        inner => TypeInfo::Container(Box::new(inner)),
     }
 }
 
@@ -64,8 +85,6 @@ const WRAPPERS: &[&str] = &[
     "Data",
     "Weak",
     "Result",
-    "Vec",
-    "VecDeque",
 ];
 
 /// Where a type is written: its module, the `Self` type and the generics in scope.
@@ -97,12 +116,14 @@ impl TypeCx<'_> {
             Type::Group(g) => self.resolve_depth(&g.elem, depth + 1),
             Type::TraitObject(t) => traits(bounds_traits(&t.bounds)),
             Type::ImplTrait(t) => traits(bounds_traits(&t.bounds)),
+            // `()` says nothing about what a value is.
+            Type::Tuple(t) if t.elems.is_empty() => TypeInfo::Unknown,
             Type::Tuple(t) => {
                 TypeInfo::Tuple(t.elems.iter().map(|e| self.resolve_depth(e, depth + 1)).collect())
             }
             Type::Path(p) => self.resolve_path_type(p, depth),
-            Type::Slice(s) => self.resolve_depth(&s.elem, depth + 1),
-            Type::Array(a) => self.resolve_depth(&a.elem, depth + 1),
+            Type::Slice(s) => container(self.resolve_depth(&s.elem, depth + 1)),
+            Type::Array(a) => container(self.resolve_depth(&a.elem, depth + 1)),
             _ => TypeInfo::Unknown,
         }
     }
@@ -110,6 +131,13 @@ impl TypeCx<'_> {
     fn resolve_path_type(&self, p: &syn::TypePath, depth: usize) -> TypeInfo {
         let Some(last) = p.path.segments.last() else { return TypeInfo::Unknown };
         let last_name = last.ident.to_string();
+        if (MAPS.contains(&last_name.as_str()) || SEQUENCES.contains(&last_name.as_str()))
+            && let PathArguments::AngleBracketed(args) = &last.arguments
+            && let Some(GenericArgument::Type(value)) =
+                args.args.iter().filter(|a| matches!(a, GenericArgument::Type(_))).last()
+        {
+            return container(self.resolve_depth(value, depth + 1));
+        }
         if WRAPPERS.contains(&last_name.as_str()) {
             if let PathArguments::AngleBracketed(args) = &last.arguments {
                 for arg in &args.args {

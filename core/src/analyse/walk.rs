@@ -268,8 +268,12 @@ impl Walker<'_, '_> {
                 }
             }
             Pat::Slice(s) => {
+                let elem_ty = match ty {
+                    TypeInfo::Container(inner) => (**inner).clone(),
+                    other => other.clone(),
+                };
                 for elem in &s.elems {
-                    self.bind_pat(elem, ty, &Hint::Unknown, None);
+                    self.bind_pat(elem, &elem_ty, &Hint::Unknown, None);
                 }
             }
             _ => {}
@@ -324,7 +328,11 @@ fn narrow(declared: TypeInfo, given: Option<&TypeInfo>) -> TypeInfo {
         // A client given for `T: Store`: the code calls the trait's methods, which the crate
         // implements on the client; the client's own operations are not what `T` offers.
         (t @ TypeInfo::Trait(_), Some(TypeInfo::Client(_))) => t,
-        (TypeInfo::Trait(_) | TypeInfo::Unknown, Some(g)) if *g != TypeInfo::Unknown => g.clone(),
+        (TypeInfo::Trait(_) | TypeInfo::Unknown, Some(g))
+            if !matches!(g, TypeInfo::Unknown | TypeInfo::Foreign) =>
+        {
+            g.clone()
+        }
         (
             TypeInfo::Builder { call: None, .. },
             Some(g @ TypeInfo::Builder { call: Some(_), .. }),
@@ -412,7 +420,10 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        let ty = self.eval(&f.expr);
+        let ty = match self.eval(&f.expr) {
+            TypeInfo::Container(inner) => *inner,
+            other => other,
+        };
         self.scopes.push(HashMap::new());
         self.bind_pat(&f.pat, &ty, &Hint::Unknown, None);
         self.visit_block(&f.body);

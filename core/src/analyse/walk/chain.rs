@@ -16,6 +16,63 @@ use crate::analyse::{Ambiguity, Call, Item, Location};
 use crate::catalog::SetterUse;
 use crate::declare::services;
 
+/// Methods of a collection that give one of its elements.
+const ELEMENT: &[&str] = &[
+    "get",
+    "get_mut",
+    "first",
+    "last",
+    "pop",
+    "pop_front",
+    "pop_back",
+    "front",
+    "back",
+    "remove",
+    "swap_remove",
+    "take",
+    "next",
+    "next_back",
+    "find",
+    "nth",
+    "min",
+    "max",
+    "min_by_key",
+    "max_by_key",
+    "or_insert",
+    "or_insert_with",
+    "or_default",
+    "get_or_insert_with",
+    "unwrap",
+];
+
+/// Methods of a collection (or iterator) that give the same elements again.
+const ITERATE: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "values",
+    "values_mut",
+    "into_values",
+    "drain",
+    "filter",
+    "skip",
+    "take_while",
+    "skip_while",
+    "rev",
+    "chain",
+    "cloned",
+    "copied",
+    "peekable",
+    "entry",
+    "as_slice",
+    "to_vec",
+    "collect",
+];
+
+/// Methods of another crate's value that return it, or what it wraps, unchanged in kind.
+const FOREIGN_KEEPS: &[&str] =
+    &["context", "with_context", "map_err", "build", "clone", "as_ref", "to_owned", "into"];
+
 /// Builder methods that are not input setters (sending, paginating, presigning, customising).
 const NOT_SETTERS: &[&str] = &[
     "send",
@@ -144,6 +201,20 @@ impl Walker<'_, '_> {
                     _ => TypeInfo::Builder { krate, method, call },
                 }
             }
+            TypeInfo::Container(inner) => {
+                // A collection's own methods: those that give an element, or iterate.
+                if ELEMENT.contains(&name.as_str()) {
+                    return *inner;
+                }
+                if ITERATE.contains(&name.as_str()) {
+                    return TypeInfo::Container(inner);
+                }
+                if name == "clone" {
+                    return TypeInfo::Container(inner);
+                }
+                self.escape(&format!(".{name}()"), args, span);
+                TypeInfo::Unknown
+            }
             other => {
                 let (found, note) = self.dispatch(&other, &name);
                 if !found.is_empty() {
@@ -158,6 +229,22 @@ impl Walker<'_, '_> {
                 {
                     return self.new_call(&krate, &name, span);
                 }
+                if let TypeInfo::Named(ty) = &other
+                    && self.builds_field(ty, &name)
+                {
+                    // A derived builder's setter (`App::builder().sqs(client)`): the value goes
+                    // into the field of that name, whose declared type the analysis reads.
+                    return other;
+                }
+                if other == TypeInfo::Foreign {
+                    // Another crate's value: its result adapters keep it foreign; what its other
+                    // methods return (a map's element) may be anything.
+                    if FOREIGN_KEEPS.contains(&name.as_str()) {
+                        return TypeInfo::Foreign;
+                    }
+                    self.escape(&format!(".{name}()"), args, span);
+                    return TypeInfo::Unknown;
+                }
                 if PASS_THROUGH.contains(&name.as_str()) {
                     return other;
                 }
@@ -165,6 +252,15 @@ impl Walker<'_, '_> {
                 TypeInfo::Unknown
             }
         }
+    }
+
+    /// Whether `.name(…)` on a value of the crate's struct `ty` is a derived builder's setter or
+    /// `build` (typed-builder, derive_builder, bon): the struct has a field of that name.
+    fn builds_field(&self, ty: &str, name: &str) -> bool {
+        let Some(fields) = self.input.sources.structs.get(ty) else { return false };
+        let field =
+            name.strip_prefix("set_").or_else(|| name.strip_prefix("with_")).unwrap_or(name);
+        fields.contains_key(field) || matches!(name, "build" | "finish")
     }
 
     /// Records an SDK call at the operation's method name; its setters come later.
@@ -203,10 +299,18 @@ impl Walker<'_, '_> {
         };
         let mut items = Vec::new();
         for arg in &m.args {
-            let mut item = Item::default();
-            self.nested(arg, &name_setters, &mut item);
-            if !item.setters.is_empty() {
-                items.push(item);
+            // A collection filled element by element (`items.push(…)`): one item per element,
+            // so each keeps its own setters and resource.
+            let parts = self.elements(arg);
+            let parts: Vec<&Expr> =
+                if parts.len() > 1 { parts.iter().map(|e| &**e).collect() } else { vec![arg] };
+            for part in parts {
+                let mut item = Item::default();
+                self.nested(part, &name_setters, &mut item);
+                item.opaque = self.opaque_source(part);
+                if !item.setters.is_empty() || item.opaque {
+                    items.push(item);
+                }
             }
         }
         let Some(call) = self.out.calls.get_mut(index) else { return };
@@ -273,6 +377,69 @@ impl Walker<'_, '_> {
         services::by_prefix(prefix).map(|s| s.name_setters.to_vec()).unwrap_or_default()
     }
 
+    /// The expressions a local collection was built from (`let mut v = Vec::new(); v.push(a);
+    /// v.push(b)` → `a`, `b`), when the argument is one (`Some(v)`, `&v`, `v.clone()`).
+    fn elements(&self, expr: &Expr) -> Vec<std::rc::Rc<Expr>> {
+        match expr {
+            Expr::Reference(r) => self.elements(&r.expr),
+            Expr::Paren(p) => self.elements(&p.expr),
+            Expr::Call(call) if call.args.len() == 1 => {
+                call.args.first().map(|a| self.elements(a)).unwrap_or_default()
+            }
+            Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
+                self.elements(&m.receiver)
+            }
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|name| self.lookup(&name.to_string()))
+                .map(|b| b.init.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether a setter's argument comes, in part, from where the analysis cannot see its
+    /// builders: a parameter, or a function of another crate (`Some(items)` of a parameter
+    /// `items`, `load_items()` of a dependency).
+    fn opaque_source(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Reference(r) => self.opaque_source(&r.expr),
+            Expr::Paren(p) => self.opaque_source(&p.expr),
+            Expr::Group(g) => self.opaque_source(&g.expr),
+            Expr::Try(t) => self.opaque_source(&t.expr),
+            Expr::Await(a) => self.opaque_source(&a.base),
+            // A parameter (a binding with no initialiser here) that is not a plain string.
+            Expr::Path(p) => p.path.get_ident().is_some_and(|name| {
+                let name = name.to_string();
+                self.lookup(&name).is_some_and(|b| {
+                    b.init.is_empty()
+                        && !matches!(&b.ty, TypeInfo::Named(t) if matches!(t.as_str(), "str" | "String"))
+                })
+            }),
+            Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
+                self.opaque_source(&m.receiver)
+            }
+            Expr::Call(call) => {
+                let Expr::Path(func) = &*call.func else { return true };
+                let segments: Vec<String> =
+                    func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let last = segments.last().map(String::as_str).unwrap_or_default();
+                if matches!(last, "Some" | "Ok" | "from" | "new") {
+                    return call.args.iter().any(|a| self.opaque_source(a));
+                }
+                // A function of another crate (`event_codec::decode(…)`), not a constructor of a
+                // type (`Vec::with_capacity`, `Item::S(…)`).
+                let owner = segments.iter().rev().nth(1);
+                let constructor = last.starts_with(|c: char| c.is_ascii_uppercase())
+                    || owner.is_some_and(|o| o.starts_with(|c: char| c.is_ascii_uppercase()));
+                let (found, _) = self.resolve_fn(&segments, true);
+                found.is_empty() && !constructor
+            }
+            _ => false,
+        }
+    }
+
     /// Setters and resource hints inside a setter's argument (nested builders).
     pub(super) fn nested(&self, expr: &Expr, name_setters: &[&'static str], item: &mut Item) {
         struct Nested<'w, 'a, 'i> {
@@ -293,6 +460,22 @@ impl Walker<'_, '_> {
                 for init in inits {
                     self.visit_expr(&init);
                 }
+            }
+
+            fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+                // An item built by a helper of the crate (`put_event("events")`): what its body
+                // builds.
+                if let Expr::Path(func) = &*call.func {
+                    let segments: Vec<String> =
+                        func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    let (found, _) = self.walker.resolve_fn(&segments, true);
+                    for f in found {
+                        if self.expanded.insert(format!("fn {}::{}", f.module, f.display())) {
+                            self.visit_block(&f.block);
+                        }
+                    }
+                }
+                visit::visit_expr_call(self, call);
             }
 
             fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -316,6 +499,12 @@ impl Walker<'_, '_> {
                         && let Some(arg) = m.args.first()
                     {
                         self.item.hints.push((name.clone(), self.walker.hint(arg)));
+                    }
+                    // A method of the crate that builds items (`self.put_event(…)`).
+                    for f in self.walker.input.sources.methods(None, &name) {
+                        if self.expanded.insert(format!("fn {}::{}", f.module, f.display())) {
+                            self.visit_block(&f.block);
+                        }
                     }
                     self.item.setters.push(SetterUse { name, value });
                 }

@@ -159,7 +159,10 @@ impl Walker<'_, '_> {
                     .collect();
                 (found, None)
             }
-            TypeInfo::Builder { .. } | TypeInfo::Tuple(_) => (Vec::new(), None),
+            TypeInfo::Builder { .. }
+            | TypeInfo::Tuple(_)
+            | TypeInfo::Container(_)
+            | TypeInfo::Foreign => (Vec::new(), None),
         }
     }
 

@@ -101,6 +101,10 @@ impl Walker<'_, '_> {
                 self.common_return(&found)
             }
             Expr::Call(call) => self.call_type(call),
+            Expr::Index(i) => match self.type_of(&i.expr) {
+                TypeInfo::Container(inner) => *inner,
+                _ => TypeInfo::Unknown,
+            },
             Expr::Struct(s) => s.path.segments.last().map_or(TypeInfo::Unknown, |seg| {
                 match seg.ident.to_string().as_str() {
                     "Self" => self.self_ty.clone().map_or(TypeInfo::Unknown, TypeInfo::Named),
@@ -127,6 +131,21 @@ impl Walker<'_, '_> {
         let (found, _) = self.resolve_fn(&segments, true);
         if !found.is_empty() {
             return self.common_return(&found);
+        }
+        // A tuple struct of the crate built from its fields (`Clients(s3, sqs)`).
+        if let [name] = segments.as_slice()
+            && self.input.sources.structs.contains_key(name)
+        {
+            return TypeInfo::Named(name.clone());
+        }
+        // An associated function of another crate's type (`HashMap::new()`,
+        // `CartClient::connect(…)`): a foreign value, not one of the crate's.
+        let owner = segments.get(segments.len().wrapping_sub(2));
+        if owner.is_some_and(|o| o.starts_with(|c: char| c.is_ascii_uppercase()) && o != "Self")
+            && let Some(Resolved::Extern(_)) =
+                self.input.sources.resolve_path(&self.module, &segments)
+        {
+            return TypeInfo::Foreign;
         }
         if segments.len() >= 2 && matches!(last, "new" | "default" | "builder") {
             return segments.get(segments.len() - 2).map_or(TypeInfo::Unknown, |o| {
