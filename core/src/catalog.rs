@@ -418,6 +418,11 @@ impl Catalog {
         Ok(self.crate_data(crate_name)?.1.operations.keys().cloned().collect())
     }
 
+    /// Whether `method` is a client method (an operation) of the crate, without listing them.
+    pub fn has_method(&self, crate_name: &str, method: &str) -> bool {
+        self.crate_data(crate_name).is_ok_and(|(_, data)| data.operations.contains_key(method))
+    }
+
     /// Every waiter method of a crate (`wait_until_…`), sorted.
     pub fn waiters_of(&self, crate_name: &str) -> Result<Vec<String>, CatalogError> {
         Ok(self.crate_data(crate_name)?.1.waiters.keys().cloned().collect())

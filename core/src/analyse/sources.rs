@@ -64,8 +64,8 @@ pub struct CrateSources {
     pub fns: Vec<FnEntry>,
     /// Function name → indexes into `fns`, so look-ups stay cheap in large crates.
     by_name: HashMap<String, Vec<usize>>,
-    /// (module, free function name) → indexes into `fns`.
-    by_module: HashMap<(String, String), Vec<usize>>,
+    /// Module → free function name → indexes into `fns` (looked up without allocating).
+    by_module: HashMap<String, HashMap<String, Vec<usize>>>,
     /// `impl` type (or trait, for default bodies) → indexes into `fns` of its methods.
     by_self: HashMap<String, Vec<usize>>,
     /// Every type some `impl Trait for Type` names, for path resolution.
@@ -107,6 +107,8 @@ pub struct CrateSources {
     seen: HashSet<PathBuf>,
     /// Canonical path → index into `files`.
     by_path: HashMap<PathBuf, usize>,
+    /// Files already read, by the path as given.
+    seen_raw: HashSet<PathBuf>,
 }
 
 impl CrateSources {
@@ -133,7 +135,8 @@ impl CrateSources {
         rest.sort();
         let fallback = roots.iter().find(|r| r.is_lib).or_else(|| roots.first());
         for path in rest {
-            if self.seen.contains(&canonical(&path)) {
+            // The path as read first (no system call), then canonically.
+            if self.seen_raw.contains(&path) || self.seen.contains(&canonical(&path)) {
                 continue;
             }
             let module = match fallback {
@@ -175,9 +178,11 @@ impl CrateSources {
     }
 
     fn load_module_file(&mut self, root: &Path, path: &Path, module: String, has_lines: bool) {
-        if !self.seen.insert(canonical(path)) {
+        let canon = canonical(path);
+        if !self.seen.insert(canon.clone()) {
             return;
         }
+        self.seen_raw.insert(path.to_path_buf());
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 // Files outside the analysed crate (path dependencies) are shown by their full
@@ -187,8 +192,14 @@ impl CrateSources {
                 } else {
                     path.strip_prefix(root).unwrap_or(path).to_path_buf()
                 };
-                let children =
-                    self.add_module(path.to_path_buf(), display, &text, has_lines, &module);
+                let children = self.add_canonical(
+                    path.to_path_buf(),
+                    canon,
+                    display,
+                    &text,
+                    has_lines,
+                    &module,
+                );
                 for (name, file) in children {
                     self.load_module_file(root, &file, format!("{module}::{name}"), has_lines);
                 }
@@ -207,14 +218,27 @@ impl CrateSources {
         has_lines: bool,
         module: &str,
     ) -> Vec<(String, PathBuf)> {
-        self.seen.insert(canonical(&path));
+        let canon = canonical(&path);
+        self.seen.insert(canon.clone());
+        self.add_canonical(path, canon, display, text, has_lines, module)
+    }
+
+    fn add_canonical(
+        &mut self,
+        path: PathBuf,
+        canon: PathBuf,
+        display: PathBuf,
+        text: &str,
+        has_lines: bool,
+        module: &str,
+    ) -> Vec<(String, PathBuf)> {
         match syn::parse_file(text) {
             Ok(ast) => {
                 let file = self.files.len();
                 let dir = child_dir(&path, module);
                 let mut out = Vec::new();
                 self.index_module(file, module, &ast.items, &dir, &path, &mut out);
-                self.by_path.insert(canonical(&path), self.files.len());
+                self.by_path.insert(canon, self.files.len());
                 self.files.push(SourceFile {
                     path,
                     display,
@@ -244,15 +268,21 @@ impl CrateSources {
 
     /// Free functions named `name` defined in `module`.
     pub fn fns_in(&self, module: &str, name: &str) -> Vec<&FnEntry> {
-        let key = (module.to_owned(), name.to_owned());
-        let indexes = self.by_module.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let indexes = self
+            .by_module
+            .get(module)
+            .and_then(|m| m.get(name))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         indexes.iter().filter_map(|&i| self.fns.get(i)).collect()
     }
 
     fn push_fn(&mut self, entry: FnEntry) {
         if entry.self_ty.is_none() {
             self.by_module
-                .entry((entry.module.clone(), entry.name.clone()))
+                .entry(entry.module.clone())
+                .or_default()
+                .entry(entry.name.clone())
                 .or_default()
                 .push(self.fns.len());
         }

@@ -310,13 +310,21 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Evaluates call arguments: their types and hints.
-    fn eval_args<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) -> Vec<Binding> {
-        args.into_iter()
-            .map(|a| {
-                let ty = self.eval(a);
-                Binding { ty, hint: self.hint(a), init: Vec::new() }
-            })
+    /// Evaluates call arguments: their types (hints are read only when a call is followed).
+    fn eval_args<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) -> Vec<TypeInfo> {
+        args.into_iter().map(|a| self.eval(a)).collect()
+    }
+
+    /// The arguments of a followed call: their types and resource hints.
+    fn bindings<'e>(
+        &self,
+        exprs: impl IntoIterator<Item = &'e Expr>,
+        types: &[TypeInfo],
+    ) -> Vec<Binding> {
+        exprs
+            .into_iter()
+            .zip(types)
+            .map(|(a, ty)| Binding { ty: ty.clone(), hint: self.hint(a), init: Vec::new() })
             .collect()
     }
 }

@@ -206,7 +206,7 @@ impl CrateSources {
 
     /// Whether `module` defines a free function named `name`.
     fn defines_fn(&self, module: &str, name: &str) -> bool {
-        self.by_module.contains_key(&(module.to_owned(), name.to_owned()))
+        self.by_module.get(module).is_some_and(|m| m.contains_key(name))
     }
 
     /// Whether `module` defines a function, type alias or child module named `name`.

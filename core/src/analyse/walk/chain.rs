@@ -9,7 +9,7 @@ use proc_macro2::Span;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall};
 
-use super::{Binding, Walker};
+use super::Walker;
 use crate::analyse::types::TypeInfo;
 use crate::analyse::values::{Hint, PASS_THROUGH};
 use crate::analyse::{Ambiguity, Call, Item, Location};
@@ -113,8 +113,8 @@ impl Walker<'_, '_> {
         let mut ty = self.eval(cursor);
         let first_new = self.out.calls.len();
         for (i, m) in links.iter().enumerate() {
-            let args = self.eval_args(&m.args);
-            ty = self.link(ty, m, &args, &links[i + 1..]);
+            let types = self.eval_args(&m.args);
+            ty = self.link(ty, m, &types, &links[i + 1..]);
         }
         // What this chain gave the calls it started is definite; later setters may not be.
         if let Some(call) = self.out.calls.get_mut(first_new..) {
@@ -150,7 +150,7 @@ impl Walker<'_, '_> {
         &mut self,
         ty: TypeInfo,
         m: &ExprMethodCall,
-        args: &[Binding],
+        types: &[TypeInfo],
         later: &[&ExprMethodCall],
     ) -> TypeInfo {
         let name = m.method.to_string();
@@ -171,12 +171,13 @@ impl Walker<'_, '_> {
                 let (found, note) = self.dispatch(&TypeInfo::Client(krate.clone()), &name);
                 if !found.is_empty() {
                     let receiver = Some(TypeInfo::Client(krate));
-                    return self.follow_all(&found, receiver, args, span, note);
+                    let args = self.bindings(&m.args, types);
+                    return self.follow_all(&found, receiver, &args, span, note);
                 }
                 if PASS_THROUGH.contains(&name.as_str()) {
                     return TypeInfo::Client(krate);
                 }
-                self.escape(&format!(".{name}()"), args, span);
+                self.escape(&format!(".{name}()"), types, span);
                 TypeInfo::Unknown
             }
             TypeInfo::Builder { krate, method, call } => {
@@ -212,13 +213,14 @@ impl Walker<'_, '_> {
                 if name == "clone" {
                     return TypeInfo::Container(inner);
                 }
-                self.escape(&format!(".{name}()"), args, span);
+                self.escape(&format!(".{name}()"), types, span);
                 TypeInfo::Unknown
             }
             other => {
                 let (found, note) = self.dispatch(&other, &name);
                 if !found.is_empty() {
-                    return self.follow_all(&found, Some(other), args, span, note);
+                    let args = self.bindings(&m.args, types);
+                    return self.follow_all(&found, Some(other), &args, span, note);
                 }
                 // An operation's name on a value whose type the analysis does not know (or
                 // knows wrongly, e.g. a client inside an enum variant).
@@ -242,13 +244,13 @@ impl Walker<'_, '_> {
                     if FOREIGN_KEEPS.contains(&name.as_str()) {
                         return TypeInfo::Foreign;
                     }
-                    self.escape(&format!(".{name}()"), args, span);
+                    self.escape(&format!(".{name}()"), types, span);
                     return TypeInfo::Unknown;
                 }
                 if PASS_THROUGH.contains(&name.as_str()) {
                     return other;
                 }
-                self.escape(&format!(".{name}()"), args, span);
+                self.escape(&format!(".{name}()"), types, span);
                 TypeInfo::Unknown
             }
         }
@@ -323,7 +325,7 @@ impl Walker<'_, '_> {
 
     /// Whether `method` is an operation of the SDK crate.
     fn is_operation(&self, krate: &str, method: &str) -> bool {
-        self.input.catalog.methods_of(krate).is_ok_and(|ms| ms.iter().any(|m| m == method))
+        self.input.catalog.has_method(krate, method)
     }
 
     /// The crate of an operation method invoked on a value of unknown type: the one candidate
@@ -336,17 +338,25 @@ impl Walker<'_, '_> {
     ) -> Option<String> {
         let catalog = self.input.catalog;
         let mut crates: Vec<String> = Vec::new();
-        for prefix in &self.input.declared_prefixes {
-            for krate in catalog.crates_of_prefix(prefix) {
-                if self.is_operation(krate, method) && !crates.iter().any(|c| c == krate) {
-                    crates.push(krate.to_owned());
+        let deps: Vec<&String> = self.input.sources.sdk_aliases.values().collect();
+        if deps.is_empty() {
+            for prefix in &self.input.declared_prefixes {
+                for krate in catalog.crates_of_prefix(prefix) {
+                    if self.is_operation(krate, method) && !crates.iter().any(|c| c == krate) {
+                        crates.push(krate.to_owned());
+                    }
                 }
             }
-        }
-        // Only the SDKs the crate depends on, when its manifest says which.
-        let deps: Vec<&String> = self.input.sources.sdk_aliases.values().collect();
-        if !deps.is_empty() {
-            crates.retain(|c| deps.contains(&c));
+        } else {
+            // Only the SDKs the crate depends on, when its manifest says which.
+            for krate in deps {
+                let declared = catalog
+                    .crate_prefix(krate)
+                    .is_some_and(|p| self.input.declared_prefixes.iter().any(|d| d == p));
+                if declared && self.is_operation(krate, method) && !crates.contains(krate) {
+                    crates.push(krate.clone());
+                }
+            }
         }
         match crates.len() {
             0 => None,

@@ -9,8 +9,8 @@ use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 use syn::{Expr, ExprCall};
 
+use super::Walker;
 use super::typing::is_wrapper_call;
-use super::{Binding, Walker};
 use crate::analyse::ClientUse;
 use crate::analyse::types::TypeInfo;
 
@@ -37,11 +37,11 @@ impl Walker<'_, '_> {
     /// A call expression: a client constructor, a crate function (followed), a wrapper, or a
     /// function of another crate.
     pub(super) fn call(&mut self, call: &ExprCall) -> TypeInfo {
-        let args = self.eval_args(&call.args);
+        let types = self.eval_args(&call.args);
         let Expr::Path(func) = &*call.func else {
             // `(self.callback)(client)`, `make()(x)`: a function value.
             self.visit_expr(&call.func);
-            self.through_value(&call.func, &args);
+            self.through_value(&call.func, &types);
             return TypeInfo::Unknown;
         };
         let segments: Vec<String> =
@@ -53,7 +53,7 @@ impl Walker<'_, '_> {
             // A closure bound here was walked where it is written.
             let closure = binding.init.first().is_some_and(|e| matches!(**e, Expr::Closure(_)));
             if !closure {
-                self.through_value(&call.func, &args);
+                self.through_value(&call.func, &types);
             }
             return TypeInfo::Unknown;
         }
@@ -64,6 +64,7 @@ impl Walker<'_, '_> {
         }
         let (found, note) = self.resolve_fn(&segments, true);
         if !found.is_empty() {
+            let args = self.bindings(&call.args, &types);
             for f in &found {
                 // `Type::method(&value, …)`: the first argument is the receiver.
                 let (receiver, rest) = match (f.sig.receiver(), args.split_first()) {
@@ -75,15 +76,15 @@ impl Walker<'_, '_> {
             return self.common_return(&found);
         }
         if is_wrapper_call(&segments) {
-            return args.first().map_or(TypeInfo::Unknown, |b| b.ty.clone());
+            return types.into_iter().next().unwrap_or(TypeInfo::Unknown);
         }
         // A tuple struct or enum variant built from the arguments (`Clients(s3, sqs)`,
         // `Backend::S3(client)`): the value holds them; its uses are followed.
         if segments.last().is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase())) {
-            return self.call_type(call);
+            return self.constructed_type(&segments);
         }
-        self.escape(&segments.join("::"), &args, span);
-        self.call_type(call)
+        self.escape(&segments.join("::"), &types, span);
+        self.constructed_type(&segments)
     }
 
     /// Walks a `static`'s or `const`'s initialiser once per entry point.
@@ -104,9 +105,9 @@ impl Walker<'_, '_> {
 
     /// Values given to code the analysis cannot follow: a client or builder is an unresolved
     /// item; a value of the crate's own type may have its trait implementations called there.
-    pub(super) fn escape(&mut self, callee: &str, args: &[Binding], span: proc_macro2::Span) {
+    pub(super) fn escape(&mut self, callee: &str, args: &[TypeInfo], span: proc_macro2::Span) {
         for arg in args {
-            match &arg.ty {
+            match arg {
                 TypeInfo::Named(ty) => self.escape_value(ty, span),
                 // `impl Service` / `Box<dyn Handler>`: any of the crate's types implementing it.
                 TypeInfo::Trait(traits) => {
@@ -129,8 +130,8 @@ impl Walker<'_, '_> {
             return;
         }
         for arg in args {
-            let Some(krate) = arg.ty.sdk_crate().map(str::to_owned) else { continue };
-            let what = value_kind(&arg.ty);
+            let Some(krate) = arg.sdk_crate().map(str::to_owned) else { continue };
+            let what = value_kind(arg);
             let reason = format!(
                 "a `{krate}` {what} is passed to `{callee}`, which is not in the analysed sources: \
                  the SDK calls made with it there cannot be seen"
@@ -171,11 +172,14 @@ impl Walker<'_, '_> {
     }
 
     /// A call through a function value (closure parameter, function pointer, `dyn Fn`).
-    fn through_value(&mut self, func: &Expr, args: &[Binding]) {
+    fn through_value(&mut self, func: &Expr, args: &[TypeInfo]) {
+        if args.iter().all(|a| a.sdk_crate().is_none()) {
+            return;
+        }
         let text = quote::ToTokens::to_token_stream(func).to_string();
         for arg in args {
-            let Some(krate) = arg.ty.sdk_crate().map(str::to_owned) else { continue };
-            let what = value_kind(&arg.ty);
+            let Some(krate) = arg.sdk_crate().map(str::to_owned) else { continue };
+            let what = value_kind(arg);
             let reason = format!(
                 "a `{krate}` {what} is passed to `{text}`, a function value the analysis cannot \
                  follow"

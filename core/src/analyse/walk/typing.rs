@@ -124,7 +124,6 @@ impl Walker<'_, '_> {
         if let Some(krate) = self.client_constructor(&segments) {
             return TypeInfo::Client(krate);
         }
-        let Some(last) = segments.last().map(String::as_str) else { return TypeInfo::Unknown };
         if is_wrapper_call(&segments) {
             return call.args.first().map_or(TypeInfo::Unknown, |a| self.type_of(a));
         }
@@ -132,8 +131,15 @@ impl Walker<'_, '_> {
         if !found.is_empty() {
             return self.common_return(&found);
         }
+        self.constructed_type(&segments)
+    }
+
+    /// The type a call path that names no function of the crate makes: a tuple struct of the
+    /// crate, a value of another crate's type, or `Type::new()` of a crate type.
+    pub(super) fn constructed_type(&self, segments: &[String]) -> TypeInfo {
+        let Some(last) = segments.last().map(String::as_str) else { return TypeInfo::Unknown };
         // A tuple struct of the crate built from its fields (`Clients(s3, sqs)`).
-        if let [name] = segments.as_slice()
+        if let [name] = segments
             && self.input.sources.structs.contains_key(name)
         {
             return TypeInfo::Named(name.clone());
@@ -143,7 +149,7 @@ impl Walker<'_, '_> {
         let owner = segments.get(segments.len().wrapping_sub(2));
         if owner.is_some_and(|o| o.starts_with(|c: char| c.is_ascii_uppercase()) && o != "Self")
             && let Some(Resolved::Extern(_)) =
-                self.input.sources.resolve_path(&self.module, &segments)
+                self.input.sources.resolve_path(&self.module, segments)
         {
             return TypeInfo::Foreign;
         }
