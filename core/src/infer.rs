@@ -191,7 +191,9 @@ fn entry_analysis(input: &AnalysisInput<'_>, key: &str, entry: &Path) -> Analysi
                 .items
                 .iter()
                 .filter_map(|item| match item {
-                    syn::Item::Fn(func) if func.attrs.iter().any(is_macro_attribute) => {
+                    syn::Item::Fn(func)
+                        if func.attrs.iter().any(crate::analyse::is_macro_attribute) =>
+                    {
                         sources.fns_in(key, &func.sig.ident.to_string()).into_iter().next().cloned()
                     }
                     _ => None,
@@ -235,27 +237,6 @@ fn entry_analysis(input: &AnalysisInput<'_>, key: &str, entry: &Path) -> Analysi
         });
     }
     analysis
-}
-
-/// An attribute that is a macro (`#[launch]`, `#[handler]`), not a built-in one.
-fn is_macro_attribute(attr: &syn::Attribute) -> bool {
-    !attr.path().get_ident().is_some_and(|i| {
-        matches!(
-            i.to_string().as_str(),
-            "doc"
-                | "allow"
-                | "cfg"
-                | "cfg_attr"
-                | "warn"
-                | "deny"
-                | "expect"
-                | "inline"
-                | "must_use"
-                | "deprecated"
-                | "cold"
-                | "track_caller"
-        )
-    })
 }
 
 /// Every path written in a token stream (`handler`, `crate::api::handler`), for macro

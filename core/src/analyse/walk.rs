@@ -48,20 +48,8 @@ pub fn analyse_function(input: &AnalysisInput<'_>, handler: &syn::ItemFn) -> Ana
         .and_then(|i| input.sources.files.get(i))
         .map(|f| f.module.clone())
         .unwrap_or_default();
-    let mut walker = Walker {
-        input,
-        out: &mut out,
-        visited: &mut visited,
-        scopes: vec![HashMap::new()],
-        file: input.handler_file_index,
-        module,
-        self_ty: None,
-        generics: super::sources::index::generics_of(&handler.sig.generics, Vec::new()),
-        function: handler_name.clone(),
-        anchor: None,
-        via: vec![handler_name],
-        notes: Vec::new(),
-    };
+    let generics = super::sources::index::generics_of(&handler.sig.generics, Vec::new());
+    let mut walker = Walker::root(input, &mut out, &mut visited, module, generics, &handler_name);
     walker.bind_params(&handler.sig, &[], true);
     walker.visit_block(&handler.block);
     out
@@ -72,21 +60,7 @@ pub fn analyse_function(input: &AnalysisInput<'_>, handler: &syn::ItemFn) -> Ana
 pub fn analyse_fns(input: &AnalysisInput<'_>, root: &str, fns: &[FnEntry]) -> Analysis {
     let mut out = Analysis::default();
     let mut visited = HashSet::new();
-    let generics = Vec::new();
-    let mut walker = Walker {
-        input,
-        out: &mut out,
-        visited: &mut visited,
-        scopes: vec![HashMap::new()],
-        file: input.handler_file_index,
-        module: String::new(),
-        self_ty: None,
-        generics,
-        function: root.to_owned(),
-        anchor: None,
-        via: vec![root.to_owned()],
-        notes: Vec::new(),
-    };
+    let mut walker = Walker::root(input, &mut out, &mut visited, String::new(), Vec::new(), root);
     for f in fns {
         let span = f.sig.ident.span();
         walker.follow(f, None, Vec::new(), span, None);
@@ -124,6 +98,33 @@ struct Walker<'a, 'i> {
 
 /// Max depth of followed calls, against pathological recursion through name look-ups.
 const MAX_DEPTH: usize = 48;
+
+impl<'a, 'i> Walker<'a, 'i> {
+    /// The walker of an entry point named `function`, in `module`.
+    fn root(
+        input: &'a AnalysisInput<'i>,
+        out: &'a mut Analysis,
+        visited: &'a mut HashSet<String>,
+        module: String,
+        generics: Generics,
+        function: &str,
+    ) -> Self {
+        Walker {
+            input,
+            out,
+            visited,
+            scopes: vec![HashMap::new()],
+            file: input.handler_file_index,
+            module,
+            self_ty: None,
+            generics,
+            function: function.to_owned(),
+            anchor: None,
+            via: vec![function.to_owned()],
+            notes: Vec::new(),
+        }
+    }
+}
 
 impl Walker<'_, '_> {
     fn type_cx(&self) -> TypeCx<'_> {

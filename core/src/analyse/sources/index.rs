@@ -214,23 +214,7 @@ impl CrateSources {
             }
         }
         let outer = generics_of(&imp.generics, Vec::new());
-        let impl_attributed = imp.attrs.iter().any(|a| {
-            !a.path().get_ident().is_some_and(|i| {
-                matches!(
-                    i.to_string().as_str(),
-                    "doc"
-                        | "allow"
-                        | "cfg"
-                        | "cfg_attr"
-                        | "warn"
-                        | "deny"
-                        | "expect"
-                        | "automatically_derived"
-                        | "must_use"
-                        | "inline"
-                )
-            })
-        });
+        let impl_attributed = imp.attrs.iter().any(is_macro_attribute);
         for impl_item in &imp.items {
             if let ImplItem::Type(t) = impl_item {
                 self.assoc_types.insert(
@@ -473,6 +457,29 @@ fn flatten_use(tree: &UseTree, prefix: Vec<String>, out: &mut ModuleInfo) {
         }
         UseTree::Glob(_) => out.globs.push(prefix),
     }
+}
+
+/// An attribute that is a macro (`#[launch]`, `#[OpenApi]`, `#[async_trait]`), not one the
+/// compiler defines.
+pub(crate) fn is_macro_attribute(attr: &syn::Attribute) -> bool {
+    !attr.path().get_ident().is_some_and(|i| {
+        matches!(
+            i.to_string().as_str(),
+            "doc"
+                | "allow"
+                | "cfg"
+                | "cfg_attr"
+                | "warn"
+                | "deny"
+                | "expect"
+                | "inline"
+                | "must_use"
+                | "deprecated"
+                | "cold"
+                | "track_caller"
+                | "automatically_derived"
+        )
+    })
 }
 
 fn is_test_attr(a: &syn::Attribute) -> bool {
