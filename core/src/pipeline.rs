@@ -69,10 +69,17 @@ pub fn run_handler(
     };
     let analysis = analyse_function(&input, func);
     let result = check(&declaration, &analysis, catalog);
-    // Unused-grant errors are noise while the declaration itself is malformed.
+    // Unused-grant and undeclared-service errors are noise while the declaration itself is
+    // malformed (one bad entry hides the entries after it).
     let malformed = diagnostics.iter().any(|d| d.code == Code::MalformedAttribute);
     diagnostics.extend(
-        result.diagnostics.iter().filter(|d| !(malformed && d.code == Code::UnusedGrant)).cloned(),
+        result
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                !(malformed && matches!(d.code, Code::UnusedGrant | Code::UndeclaredService))
+            })
+            .cloned(),
     );
     // A file the analysis could not read may hold calls on the handler's path.
     for (path, reason) in &source.sources.errors {

@@ -164,6 +164,16 @@ impl CrateSources {
                     let info = self.module_mut(module);
                     flatten_use(&u.tree, Vec::new(), info);
                 }
+                // `lazy_static! { static ref CONFIG: Config = Config::default(); }`: statics.
+                Item::Macro(m)
+                    if m.mac.path.segments.last().is_some_and(|s| s.ident == "lazy_static") =>
+                {
+                    if let Ok(parsed) = syn::parse2::<syn::File>(without_ref(m.mac.tokens.clone()))
+                    {
+                        let mut ignored = Vec::new();
+                        self.index_module(file, module, &parsed.items, dir, path, &mut ignored);
+                    }
+                }
                 Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
                     if let Some(name) = &m.ident {
                         let bodies = macro_bodies(m.mac.tokens.clone());
@@ -296,6 +306,20 @@ impl CrateSources {
 /// The type an impl is for, by name; wrappers (`Arc<T>`, `&T`) are seen through.
 fn impl_self(ty: &syn::Type) -> Option<String> {
     type_name(ty)
+}
+
+/// `static ref X: T = e;` (lazy_static's syntax) as `static X: T = e;`.
+fn without_ref(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree;
+    let mut out: Vec<TokenTree> = Vec::new();
+    for token in tokens {
+        let after_static = matches!(out.last(), Some(TokenTree::Ident(i)) if i == "static");
+        if after_static && matches!(&token, TokenTree::Ident(i) if i == "ref") {
+            continue;
+        }
+        out.push(token);
+    }
+    out.into_iter().collect()
 }
 
 /// The name a `macro_rules!` metavariable becomes in a rule body read as code.

@@ -133,7 +133,7 @@ impl Walker<'_, '_> {
             let Some(krate) = arg.sdk_crate().map(str::to_owned) else { continue };
             let what = value_kind(arg);
             let reason = format!(
-                "a `{krate}` {what} is passed to `{callee}`, which is not in the analysed sources: \
+                "an `{krate}` {what} is passed to `{callee}`, which is not in the analysed sources: \
                  the SDK calls made with it there cannot be seen"
             );
             self.unresolved(Some(krate), reason, span);
@@ -181,7 +181,7 @@ impl Walker<'_, '_> {
             let Some(krate) = arg.sdk_crate().map(str::to_owned) else { continue };
             let what = value_kind(arg);
             let reason = format!(
-                "a `{krate}` {what} is passed to `{text}`, a function value the analysis cannot \
+                "an `{krate}` {what} is passed to `{text}`, a function value the analysis cannot \
                  follow"
             );
             self.unresolved(Some(krate), reason, func.span());
@@ -222,7 +222,7 @@ impl Walker<'_, '_> {
         let span = mac.path.segments.last().map_or_else(|| mac.span(), |s| s.ident.span());
         for krate in crates {
             let reason = format!(
-                "`{name}!` uses a `{krate}` value, but its body is not Rust the analysis can read"
+                "`{name}!` uses an `{krate}` value, but its body is not Rust the analysis can read"
             );
             self.unresolved(Some(krate), reason, span);
         }
@@ -258,7 +258,7 @@ impl Walker<'_, '_> {
             let span = mac.path.segments.last().map_or_else(|| mac.span(), |s| s.ident.span());
             for krate in crates {
                 let reason = format!(
-                    "`{name}!` is given a `{krate}` value, and a rule of its definition is not code the \
+                    "`{name}!` is given an `{krate}` value, and a rule of its definition is not code the \
                      analysis can read"
                 );
                 self.unresolved(Some(krate), reason, span);
