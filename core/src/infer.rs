@@ -29,7 +29,8 @@ pub struct InferredCall {
     pub line: usize,
     /// The actions the call needs, sorted.
     pub actions: Vec<String>,
-    /// `unmapped` when the catalog knows no action for the operation.
+    /// Why `actions` is empty: the catalog knows no action for the operation (`unmapped`), or
+    /// IAM does not authorise it (`no IAM permission`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// How the call was reached when dispatch was ambiguous (the union was taken).
@@ -356,8 +357,15 @@ fn function_of(
             file,
             line,
             actions: actions.into_iter().collect(),
-            note: (op.mapping == Mapping::Unmapped)
-                .then(|| "unmapped: the catalog knows no action for this operation".to_owned()),
+            note: match op.mapping {
+                Mapping::Unmapped => {
+                    Some("unmapped: the catalog knows no action for this operation".to_owned())
+                }
+                Mapping::NoPermission => {
+                    Some("no IAM permission: IAM does not authorise this call".to_owned())
+                }
+                _ => None,
+            },
             provenance: call.provenance.clone(),
         });
     }
