@@ -1,6 +1,7 @@
-//! The one place sources are loaded: a crate's library and binaries, its path dependencies
-//! (transitively), and — for the attribute — the handler's own file when it lies outside `src/`.
-//! The attribute, `check`, `synth` and `infer` all load through here, so they see the same code.
+//! The one place a crate's sources are loaded: its library and binaries and its path
+//! dependencies (transitively). The attribute, `check`, `synth` and `infer` all load through here
+//! (`pipeline::load_sources`), so they see the same code; the attribute adds the handler's own
+//! file when it lies outside `src/` (an example, a test).
 
 use std::path::{Path, PathBuf};
 
