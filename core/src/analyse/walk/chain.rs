@@ -427,8 +427,9 @@ impl Walker<'_, '_> {
                         && !matches!(&b.ty, TypeInfo::Named(t) if matches!(t.as_str(), "str" | "String"))
                 })
             }),
-            Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
-                self.opaque_source(&m.receiver)
+            // `params.into_iter().chain(extra).collect()`: opaque if any part is.
+            Expr::MethodCall(m) => {
+                self.opaque_source(&m.receiver) || m.args.iter().any(|a| self.opaque_source(a))
             }
             Expr::Call(call) => {
                 let Expr::Path(func) = &*call.func else { return true };
