@@ -33,12 +33,14 @@
 //! `examples/` are complete, deployable handlers.
 //!
 //! The attribute leaves the handler unchanged and adds `<HANDLER>_ROLE: leastpriv::Role` (see
-//! [`Role`]). The analysis, the IAM catalog ([`catalog`]) and the policy model live in
-//! `leastpriv-core`; the `leastpriv` command line (`check`, `infer`, `explain`, `simulate`) runs
-//! the same pipeline over whole crates.
+//! [`Role`]). This crate is all a Lambda binary links: the `Role` types, plain static data. The
+//! analysis, the IAM catalog and the policy model live in `leastpriv-core`, which only the
+//! attribute (inside the compiler) and the `leastpriv` command line (`check`, `infer`, `synth`,
+//! `explain`, `simulate`) use; neither it nor its parser is compiled for the Lambda's target.
 
-pub use leastpriv_core::catalog;
-pub use leastpriv_core::role::{Grant, RequiredAction, Role};
+mod constant;
+
+pub use constant::{AccessLevel, Grant, RequiredAction, Role};
 /// Declares what a Lambda handler may touch and checks its SDK calls against it (see the crate
 /// documentation for the grammar).
 pub use leastpriv_macros::role;
@@ -46,6 +48,5 @@ pub use leastpriv_macros::role;
 /// Items the attribute's expansion refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use leastpriv_core::catalog::AccessLevel;
-    pub use leastpriv_core::role::{Grant, RequiredAction, Role};
+    pub use crate::constant::{AccessLevel, Grant, RequiredAction, Role};
 }

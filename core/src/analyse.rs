@@ -32,7 +32,7 @@ pub(crate) use sources::index::is_macro_attribute;
 pub use sources::{CrateRoot, CrateSources, FnEntry, Resolved, SourceFile};
 pub use types::TypeInfo;
 pub use values::Hint;
-pub use walk::{AnalysisInput, analyse_fns, analyse_function};
+pub use walk::{AnalysisInput, HandlerLines, analyse_fns, analyse_function};
 
 /// Where a call is written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::analyse::{
-    Analysis, AnalysisInput, Hint, Location, Resolved, Unresolved, analyse_fns, analyse_function,
-    binary_key, load_crate,
+    Analysis, AnalysisInput, HandlerLines, Hint, Location, Resolved, Unresolved, analyse_fns,
+    analyse_function, binary_key, load_crate,
 };
 use crate::catalog::{AccessLevel, Catalog, Mapping};
 use crate::check::{access_word, call_actions};
@@ -91,7 +91,7 @@ pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<Inferr
                 declared_prefixes: prefixes.iter().cloned().collect(),
                 handler_file: binary.entry.clone(),
                 handler_file_index: index,
-                handler_has_lines: true,
+                handler_lines: HandlerLines::Spans,
             };
             let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
             let mut function = function_of(catalog, info, root, &analysis);
@@ -140,7 +140,7 @@ pub fn binary_reach(
             declared_prefixes: prefixes.clone(),
             handler_file: binary.entry.clone(),
             handler_file_index: sources.file_index(&entry_path),
-            handler_has_lines: true,
+            handler_lines: HandlerLines::Spans,
         };
         let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
         out.insert(binary.name.clone(), analysis.reached);

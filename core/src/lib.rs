@@ -12,5 +12,4 @@ pub mod infer;
 pub mod pipeline;
 pub mod policy;
 pub mod project;
-pub mod role;
 pub mod synth;

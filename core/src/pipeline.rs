@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
-use crate::analyse::{Analysis, AnalysisInput, CrateSources, analyse_function, load_crate};
+use crate::analyse::{
+    Analysis, AnalysisInput, CrateSources, HandlerLines, analyse_function, load_crate,
+};
 use crate::catalog::Catalog;
 use crate::check::{CheckResult, check};
 use crate::declare::{self, Declaration};
@@ -37,8 +39,8 @@ pub struct HandlerSource<'a> {
     pub file_index: Option<usize>,
     /// The handler's file as shown in messages.
     pub file: PathBuf,
-    /// Whether the handler's spans carry line numbers.
-    pub has_lines: bool,
+    /// How the handler's spans give line numbers.
+    pub lines: HandlerLines<'a>,
 }
 
 /// Runs the pipeline for one handler and its attribute's tokens.
@@ -65,7 +67,7 @@ pub fn run_handler(
         declared_prefixes: prefixes,
         handler_file: source.file.clone(),
         handler_file_index: source.file_index,
-        handler_has_lines: source.has_lines,
+        handler_lines: source.lines,
     };
     let analysis = analyse_function(&input, func);
     let result = check(&declaration, &analysis, catalog);
@@ -177,8 +179,12 @@ pub fn check_crate(catalog: &Catalog, crate_dir: &Path) -> (CrateSources, Vec<Ha
         .into_iter()
         .map(|(index, func, attr)| {
             let file = sources.files.get(index).map(|f| f.display.clone()).unwrap_or_default();
-            let source =
-                HandlerSource { sources: &sources, file_index: Some(index), file, has_lines: true };
+            let source = HandlerSource {
+                sources: &sources,
+                file_index: Some(index),
+                file,
+                lines: HandlerLines::Spans,
+            };
             run_handler(catalog, attr, &func, &source)
         })
         .collect();

@@ -47,8 +47,12 @@ fn every_removed_or_narrowed_entry_fails_on_a_call() {
         let entries: Vec<Meta> =
             syn::parse::Parser::parse2(metas, attr).unwrap().into_iter().collect();
         let file = sources.files[index].display.clone();
-        let source =
-            HandlerSource { sources: &sources, file_index: Some(index), file, has_lines: true };
+        let source = HandlerSource {
+            sources: &sources,
+            file_index: Some(index),
+            file,
+            lines: leastpriv_core::analyse::HandlerLines::Spans,
+        };
         let attr_line = func.sig.ident.span().start().line;
 
         for (i, entry) in entries.iter().enumerate() {

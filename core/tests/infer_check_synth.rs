@@ -62,7 +62,7 @@ fn check_fixture(catalog: &Catalog, dir: &Path) -> (Vec<String>, usize) {
                 sources: &sources,
                 file_index: Some(main.file),
                 file: binary.entry.clone(),
-                has_lines: true,
+                lines: leastpriv_core::analyse::HandlerLines::Spans,
             };
             let result = run_handler(catalog, attr, &func, &source);
             checked += 1;

@@ -8,12 +8,16 @@ use std::path::{Path, PathBuf};
 use super::sources::{CrateRoot, CrateSources};
 use crate::project::{self, CrateInfo};
 
+/// The packages of leastpriv itself, never analysed as the user's code.
+const TOOL_CRATES: [&str; 4] = ["leastpriv", "leastpriv-macros", "leastpriv-core", "leastpriv-cli"];
+
 /// The module key of a binary's crate root (`products@get-product`).
 pub fn binary_key(info: &CrateInfo, binary: &str) -> String {
     format!("{}@{binary}", info.lib_name)
 }
 
-/// Loads a crate and its path dependencies. `has_lines` is false inside a proc macro.
+/// Loads a crate and its path dependencies. `has_lines`: whether parsed spans carry the files'
+/// lines (true unless tokens are the compiler's, which text parsed in a proc macro gets).
 pub fn load_crate(info: &CrateInfo, has_lines: bool) -> CrateSources {
     let mut sources = CrateSources::default();
     for (name, krate) in &info.sdk_aliases {
@@ -36,6 +40,7 @@ fn add_crate(
     if loaded.contains(&dir) {
         return;
     }
+    sources.watched.push(dir.join("Cargo.toml"));
     loaded.push(dir);
     let mut roots = Vec::new();
     if let Some(lib) = &info.lib {
@@ -61,6 +66,10 @@ fn add_crate(
     sources.load_roots(display_root, &info.dir.join("src"), &roots, has_lines);
     for dep in &info.path_dependencies {
         match project::discover_crate(&dep.dir) {
+            // leastpriv's own crates (a path dependency in this repository's examples and in
+            // workspaces that vendor it) are the tool, not the function's code: they make no
+            // SDK calls and only slow every expansion down.
+            Ok(dep_info) if TOOL_CRATES.contains(&dep_info.name.as_str()) => {}
             Ok(dep_info) => {
                 sources.externs.insert(dep.code_name.clone(), dep_info.lib_name.clone());
                 for (name, krate) in &dep_info.sdk_aliases {

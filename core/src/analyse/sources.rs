@@ -103,6 +103,9 @@ pub struct CrateSources {
     pub static_inits: HashMap<String, (String, syn::Expr)>,
     /// Files that could not be read or parsed, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Manifests read and directories listed: a change to one (a file added, a dependency
+    /// changed) may change what a new load would find, besides changes to `files`.
+    pub watched: Vec<PathBuf>,
     /// Files already read (canonical paths), so a file reached twice is parsed once.
     seen: HashSet<PathBuf>,
     /// Canonical path → index into `files`.
@@ -131,7 +134,7 @@ impl CrateSources {
             self.load_module_file(root, &r.file, r.key.clone(), has_lines);
         }
         let mut rest = Vec::new();
-        collect_rs(src_dir, &mut rest);
+        collect_rs(src_dir, &mut rest, &mut self.watched);
         rest.sort();
         let fallback = roots.iter().find(|r| r.is_lib).or_else(|| roots.first());
         for path in rest {
@@ -363,12 +366,13 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
+fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>, dirs: &mut Vec<PathBuf>) {
+    dirs.push(dir.to_path_buf());
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect_rs(&path, out);
+            collect_rs(&path, out, dirs);
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
         }

@@ -33,8 +33,43 @@ pub struct AnalysisInput<'a> {
     pub handler_file: std::path::PathBuf,
     /// Index of the handler's file in `sources`, for its module and `use` declarations.
     pub handler_file_index: Option<usize>,
-    /// Whether spans of the handler's tokens carry real line numbers.
-    pub handler_has_lines: bool,
+    /// How the handler's spans give line numbers.
+    pub handler_lines: HandlerLines<'a>,
+}
+
+/// How the spans of the handler's tokens give line numbers.
+#[derive(Clone, Copy, Default)]
+pub enum HandlerLines<'a> {
+    /// They give none.
+    #[default]
+    None,
+    /// Their own positions are the file's (parsed from the file).
+    Spans,
+    /// A map from a token's span to its line (the attribute parses the compiler's tokens from
+    /// their text and maps each back to the compiler's position).
+    Mapped(&'a dyn Fn(Span) -> Option<usize>),
+}
+
+impl HandlerLines<'_> {
+    /// The line of the token at `span`, when known.
+    pub fn line(&self, span: Span) -> Option<usize> {
+        match self {
+            HandlerLines::None => None,
+            HandlerLines::Spans => Some(span.start().line),
+            HandlerLines::Mapped(map) => map(span),
+        }
+        .filter(|l| *l > 0)
+    }
+}
+
+impl std::fmt::Debug for HandlerLines<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HandlerLines::None => "None",
+            HandlerLines::Spans => "Spans",
+            HandlerLines::Mapped(_) => "Mapped",
+        })
+    }
 }
 
 /// Analyses one handler function: its own calls and those of every crate function it reaches.
@@ -157,13 +192,13 @@ impl Walker<'_, '_> {
     }
 
     fn location(&self, span: Span) -> Location {
-        let (file, has_lines) = match self.file.and_then(|i| self.input.sources.files.get(i)) {
+        let (file, line) = match self.file.and_then(|i| self.input.sources.files.get(i)) {
             Some(f) if self.anchor.is_some() || self.input.handler_file.as_os_str().is_empty() => {
-                (f.display.clone(), f.has_lines)
+                let line = f.has_lines.then(|| span.start().line).filter(|l| *l > 0);
+                (f.display.clone(), line)
             }
-            _ => (self.input.handler_file.clone(), self.input.handler_has_lines),
+            _ => (self.input.handler_file.clone(), self.input.handler_lines.line(span)),
         };
-        let line = has_lines.then(|| span.start().line).filter(|l| *l > 0);
         Location { file, function: self.function.clone(), line }
     }
 

@@ -1,7 +1,5 @@
-//! The `<HANDLER>_ROLE` constant the attribute emits: the declaration and the derived requirements,
-//! as static data for tests and the runtime guard.
-
-use crate::catalog::AccessLevel;
+//! The `<HANDLER>_ROLE` constant the attribute emits: the declaration and the derived
+//! requirements, as static data for tests and the runtime guard (no engine needed at run time).
 
 /// One handler's role: what it declares and what its code was found to need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +12,21 @@ pub struct Role {
     pub grants: &'static [Grant],
     /// The actions the handler's calls need, each on one grant.
     pub requirements: &'static [RequiredAction],
+}
+
+/// How far a grant reaches, as IAM classifies actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessLevel {
+    /// Listing resources (`s3:ListBucket`).
+    List,
+    /// Reading contents or attributes (`s3:GetObject`).
+    Read,
+    /// Creating, changing or deleting (`s3:PutObject`).
+    Write,
+    /// Changing tags only (`s3:PutObjectTagging`).
+    Tagging,
+    /// Changing who may do what (`s3:PutBucketPolicy`, `iam:PassRole`).
+    PermissionsManagement,
 }
 
 /// One declared entry.
