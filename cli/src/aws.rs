@@ -11,6 +11,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use clap::Args as ClapArgs;
 use leastpriv_core::policy::{Params, Policy};
@@ -112,20 +113,25 @@ impl Connection {
 
 /// An SDK error as an input/usage error (exit 2): the operation, the subject, IAM's error code
 /// and message. Never the request itself (it carries the signature).
-pub(crate) fn sdk_error<E, R>(operation: &str, subject: &str, err: SdkError<E, R>) -> CliError
+pub(crate) fn sdk_error<E>(
+    operation: &str,
+    subject: &str,
+    err: SdkError<E, HttpResponse>,
+) -> CliError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let on = if subject.is_empty() { String::new() } else { format!(" ({subject})") };
     let detail = match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            format!(
-                "{}: {}",
-                e.code().unwrap_or("error"),
-                e.message().unwrap_or("no message from the service")
-            )
+            match (e.code(), e.message()) {
+                (Some(code), message) => format!("{code}: {}", message.unwrap_or("no message")),
+                // No IAM error document (an emulator that lacks the operation, a proxy's page).
+                (None, _) => {
+                    format!("HTTP {} without an IAM error", service.raw().status().as_u16())
+                }
+            }
         }
         other => aws_sdk_iam::error::DisplayErrorContext(other).to_string(),
     };
