@@ -7,7 +7,8 @@
 
 mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ use crate::desired::{
 };
 use crate::error::{CliError, EXIT_FINDINGS, EXIT_INPUT, catalog_error};
 use crate::output;
+
+/// From how many roles a progress line is shown (on a terminal).
+const PROGRESS_FROM: usize = 10;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -376,14 +380,21 @@ async fn audit(args: Args) -> Result<ExitCode, CliError> {
         other_roles: Vec::new(),
     };
     let targets = targets(&args, &aws.iam, &desired, &mut report).await?;
-    let mut seen = BTreeMap::new();
-    for (role, function) in targets {
-        if seen.insert(role.clone(), ()).is_some() {
-            continue;
+    let mut seen = BTreeSet::new();
+    let targets: Vec<_> =
+        targets.into_iter().filter(|(role, _)| seen.insert(role.clone())).collect();
+    // A progress line on a terminal when there are many roles (stdout stays the report).
+    let progress = targets.len() >= PROGRESS_FROM && std::io::stderr().is_terminal();
+    for (done, (role, function)) in targets.iter().enumerate() {
+        if progress {
+            eprint!("\raudit: {done}/{} roles", targets.len());
         }
         let audited =
-            audit_role(&args, &aws.iam, catalog, &desired, &role, function.as_deref()).await;
+            audit_role(&args, &aws.iam, catalog, &desired, role, function.as_deref()).await;
         report.roles.push(audited);
+    }
+    if progress {
+        eprintln!("\raudit: {0}/{0} roles", targets.len());
     }
     match args.format {
         Format::Human => output::text(&render::human(&report))?,

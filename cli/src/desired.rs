@@ -30,9 +30,9 @@ pub(crate) const TAG_POLICIES: &str = "leastpriv:inline-policies";
 /// Where the functions come from, and the values of their `${Name}`s.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct Source {
-    /// The crate (directory or Cargo.toml) whose handlers' roles to derive.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The crate (directory or Cargo.toml) whose handlers' roles to derive. Default: `.`.
+    #[arg(conflicts_with = "manifest")]
+    path: Option<PathBuf>,
     /// Read the functions from a manifest (`leastpriv synth --format manifest`) instead.
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
@@ -121,7 +121,11 @@ struct LogGroupView {
 }
 
 impl Source {
-    /// Whether the functions come from a manifest file.
+    fn crate_path(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The manifest as JSON: read from `--manifest`, or built from the crate by synth.
     fn manifest_json(&self, command: &str) -> Result<serde_json::Value, CliError> {
         if let Some(file) = &self.manifest {
             let text = std::fs::read_to_string(file)
@@ -130,7 +134,7 @@ impl Source {
                 CliError::input(format!("{}: not a manifest: {err}", file.display()))
             });
         }
-        let (_, manifest) = crate::synth::manifest_of(&self.path, command)?;
+        let (_, manifest) = crate::synth::manifest_of(&self.crate_path(), command)?;
         serde_json::to_value(&manifest)
             .map_err(|err| CliError::input(format!("cannot render the manifest: {err}")))
     }
@@ -155,7 +159,7 @@ impl Source {
         let user = self.user_params()?;
         let json = self.manifest_json(command)?;
         let shown = self.manifest.as_ref().map_or_else(
-            || format!("the manifest of {}", self.path.display()),
+            || format!("the manifest of {}", self.crate_path().display()),
             |f| f.display().to_string(),
         );
         let view: ManifestView = serde_json::from_value(json)

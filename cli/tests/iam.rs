@@ -535,3 +535,42 @@ fn bad_input_is_exit_2_without_touching_iam() {
     let secret = "testing";
     assert!(!stderr(&out).contains(secret) && !text(&out).contains(secret));
 }
+
+#[test]
+fn listings_are_paginated_and_a_boundary_counts() {
+    let Some(moto) = Moto::start() else { return };
+    let url = moto.url();
+    ok(apply(&url, &[]));
+    // moto pages ListRoles at 100: 120 more roles take two pages.
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    for i in 0..120 {
+        let name = format!("other-{i:03}");
+        iam(&moto, "CreateRole", &[("RoleName", &name), ("AssumeRolePolicyDocument", trust)]);
+    }
+    let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"s3:PutObject","Resource":"*"}]}"#;
+    let created =
+        iam(&moto, "CreatePolicy", &[("PolicyName", "boundary"), ("PolicyDocument", boundary)]);
+    let arn = created.split("<Arn>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    iam(
+        &moto,
+        "PutRolePermissionsBoundary",
+        &[("RoleName", "iam-app-Resize"), ("PermissionsBoundary", &arn)],
+    );
+
+    let (code, report) = audit_json(&url, &["--all", "--no-last-accessed"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["other_roles"].as_array().unwrap().len(), 120, "both pages read");
+    assert_eq!(report["roles"].as_array().unwrap().len(), 2);
+    let resize = role(&report, "iam-app-Resize");
+    assert_eq!(actions(&resize["missing"]), ["s3:PutObject"], "{resize:#}");
+    let reason = resize["missing"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("boundary"), "{reason}");
+    assert_eq!(resize["excess"], serde_json::json!([]));
+
+    // A boundary the declaration does not name is kept (removing it would widen the role).
+    let plan = ok(apply(&url, &[]));
+    assert!(
+        plan.contains("plan: no changes") && plan.contains("keeps its permissions boundary"),
+        "{plan}"
+    );
+}
