@@ -133,7 +133,7 @@ where
                 }
             }
         }
-        other => aws_sdk_iam::error::DisplayErrorContext(other).to_string(),
+        other => chain(other),
     };
     let error = CliError::input(format!("{operation}{on} failed: {detail}"));
     match err.code() {
@@ -145,6 +145,22 @@ where
         }
         _ => error,
     }
+}
+
+/// An error and its sources' messages, `: `-separated (without their Debug forms, which would
+/// show raw responses).
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(next) = source {
+        let part = next.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = next.source();
+    }
+    text
 }
 
 /// Decodes `%XX` escapes: IAM returns policy documents URL-encoded (RFC 3986, so `+` stays).

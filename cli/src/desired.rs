@@ -183,8 +183,19 @@ impl Source {
             for (name, value) in &user {
                 params.insert(name.clone(), value.clone());
             }
-            roles.push(resolve(function, &view.crate_name, &prefix, &params)?);
+            roles.push(resolve(function, &view.crate_name, &prefix, &params));
         }
+        // Every function's problem at once, so one run names every missing `--param`.
+        let (roles, errors): (Vec<_>, Vec<_>) = roles.into_iter().partition(Result::is_ok);
+        let mut errors = errors.into_iter().filter_map(Result::err);
+        if let Some(mut first) = errors.next() {
+            for more in errors {
+                first.message.push_str("\nerror: ");
+                first.message.push_str(&more.message);
+            }
+            return Err(first);
+        }
+        let roles = roles.into_iter().filter_map(Result::ok).collect();
         Ok(Desired { crate_name: view.crate_name, prefix, roles })
     }
 }

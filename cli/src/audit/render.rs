@@ -28,7 +28,11 @@ fn role_text(out: &mut String, role: &RoleReport) {
         for ((policy, statement, resource), actions) in groups {
             let mut list = actions.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
             if actions.len() > SHOWN {
-                let _ = write!(list, ", … and {} more", actions.len() - SHOWN);
+                let _ = write!(
+                    list,
+                    ", … and {} more (--format json lists all)",
+                    actions.len() - SHOWN
+                );
             }
             let _ = writeln!(out, "    {policy} statement {statement}: {list} on {resource}");
         }
