@@ -129,7 +129,11 @@ where
                 (Some(code), message) => format!("{code}: {}", message.unwrap_or("no message")),
                 // No IAM error document (an emulator that lacks the operation, a proxy's page).
                 (None, _) => {
-                    format!("HTTP {} without an IAM error", service.raw().status().as_u16())
+                    let raw = service.raw();
+                    let body = raw.body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+                    let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let body: String = body.chars().take(200).collect();
+                    format!("HTTP {} without an IAM error: {body}", raw.status().as_u16())
                 }
             }
         }

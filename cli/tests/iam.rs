@@ -31,6 +31,26 @@ fn free_port() -> u16 {
 impl Moto {
     /// Starts moto, or returns `None` (after saying so) when it is not installed outside CI.
     fn start() -> Option<Moto> {
+        Moto::start_with(&[])
+    }
+
+    /// [`Moto::start`] with environment variables for moto.
+    fn start_with(env: &[(&str, &str)]) -> Option<Moto> {
+        Moto::launch(env, None)
+    }
+
+    /// moto enforcing IAM permissions after `free` unauthenticated actions, signatures unchecked:
+    /// moto recomputes SigV4 over a re-encoded form body, which differs from the SDK's for
+    /// policy documents, so its signature check rejects valid requests. Runs moto's server
+    /// through the venv's python (beside `moto_server`) with that one check patched out.
+    fn start_authorizing(free: usize) -> Option<Moto> {
+        let patch = "import sys; import moto.iam.access_control as a; \
+                     a.IAMRequestBase.check_signature = lambda self: None; \
+                     from moto.server import main; sys.exit(main(sys.argv[1:]))";
+        Moto::launch(&[("INITIAL_NO_AUTH_ACTION_COUNT", &free.to_string())], Some(patch))
+    }
+
+    fn launch(env: &[(&str, &str)], patch: Option<&str>) -> Option<Moto> {
         let Some(exe) = std::env::var_os("LEASTPRIV_MOTO") else {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("LEASTPRIV_MOTO is not set under CI: .ci/run must install moto[server]");
@@ -44,8 +64,18 @@ impl Moto {
         };
         for _ in 0..3 {
             let port = free_port();
-            let child = Command::new(&exe)
+            let mut command = match patch {
+                Some(code) => {
+                    let python = PathBuf::from(&exe).with_file_name("python");
+                    let mut command = Command::new(python);
+                    command.args(["-c", code]);
+                    command
+                }
+                None => Command::new(&exe),
+            };
+            let child = command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -228,12 +258,17 @@ const PARAMS: &[&str] =
 
 /// Runs the CLI against `endpoint` with dummy credentials and nothing from the user's AWS files.
 fn leastpriv(endpoint: &str, args: &[&str]) -> Output {
+    leastpriv_as(("testing", "testing"), endpoint, args)
+}
+
+/// [`leastpriv`] with the access key `key`.
+fn leastpriv_as(key: (&str, &str), endpoint: &str, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_leastpriv"));
     command
         .args(args)
         .args(["--endpoint-url", endpoint, "--region", "us-east-1", "--retry-backoff-ms", "5"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ACCESS_KEY_ID", key.0)
+        .env("AWS_SECRET_ACCESS_KEY", key.1)
         .env("AWS_CONFIG_FILE", "/nonexistent/leastpriv-test")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/leastpriv-test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -573,4 +608,78 @@ fn listings_are_paginated_and_a_boundary_counts() {
         plan.contains("plan: no changes") && plan.contains("keeps its permissions boundary"),
         "{plan}"
     );
+}
+
+/// The actions README "IAM permissions of the CLI itself" lists.
+const APPLY: &[&str] = &[
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRoleTags",
+    "iam:CreateRole",
+    "iam:TagRole",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+];
+const PRUNE: &[&str] = &["iam:ListRoles", "iam:DetachRolePolicy", "iam:DeleteRole"];
+const AUDIT: &[&str] = &[
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRoleTags",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GenerateServiceLastAccessedDetails",
+    "iam:GetServiceLastAccessedDetails",
+    "iam:ListRoles",
+];
+
+/// A user allowed exactly `actions`, and its access key.
+fn user(moto: &Moto, name: &str, actions: &[&str]) -> (String, String) {
+    iam(moto, "CreateUser", &[("UserName", name)]);
+    // moto authorises IAM actions on `*` only, so the README's role ARNs cannot be checked here.
+    let policy = serde_json::json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    let policy = policy.to_string();
+    iam(
+        moto,
+        "PutUserPolicy",
+        &[("UserName", name), ("PolicyName", "cli"), ("PolicyDocument", &policy)],
+    );
+    let xml = iam(moto, "CreateAccessKey", &[("UserName", name)]);
+    let field = |tag: &str| {
+        xml.split(&format!("<{tag}>")).nth(1).unwrap().split('<').next().unwrap().to_owned()
+    };
+    (field("AccessKeyId"), field("SecretAccessKey"))
+}
+
+#[test]
+fn the_cli_needs_only_the_permissions_the_readme_lists() {
+    // moto checks every request's permissions after the first six actions (the two users'
+    // setup below).
+    let Some(moto) = Moto::start_authorizing(6) else { return };
+    let url = moto.url();
+    let deployer_actions: Vec<&str> = APPLY.iter().chain(PRUNE).copied().collect();
+    let deployer = user(&moto, "deployer", &deployer_actions);
+    let auditor = user(&moto, "auditor", AUDIT);
+    let deployer = (deployer.0.as_str(), deployer.1.as_str());
+    let auditor = (auditor.0.as_str(), auditor.1.as_str());
+    let path = app();
+    let mut args = vec!["apply", path.to_str().unwrap()];
+    args.extend_from_slice(PARAMS);
+
+    let out = leastpriv_as(auditor, &url, &args);
+    assert_eq!(out.status.code(), Some(2), "the auditor may not apply: {}", text(&out));
+    ok(leastpriv_as(deployer, &url, &args));
+    args.push("--prune");
+    assert!(ok(leastpriv_as(deployer, &url, &args)).contains("plan: no changes"));
+
+    let mut args = vec!["audit", path.to_str().unwrap(), "--all"];
+    args.extend_from_slice(PARAMS);
+    let out = leastpriv_as(auditor, &url, &args);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out), stderr(&out));
+    assert!(!text(&out).contains(auditor.1), "no secret in the output");
 }
