@@ -27,6 +27,7 @@ use clap::Args as ClapArgs;
 use crate::aws::{self, Connection, Deployed, sdk_error};
 use crate::desired::{
     Desired, DesiredRole, MANAGED_BY, Source, TAG_CRATE, TAG_FUNCTION, TAG_MANAGED, TAG_POLICIES,
+    same_trust,
 };
 use crate::error::CliError;
 use crate::output;
@@ -144,7 +145,7 @@ fn plan_role(index: usize, want: &DesiredRole, have: &Deployed) -> (Vec<Change>,
             });
         }
     }
-    if have.trust.to_compact_json() != want.trust.to_compact_json() {
+    if !same_trust(&have.trust, &want.trust) {
         changes.push(Change::UpdateTrust { role: index });
     }
     match (&want.boundary, &have.boundary) {

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::aws::{self, Connection, Deployed, sdk_error};
 use crate::desired::{
-    Desired, DesiredRole, MANAGED_BY, Source, TAG_CRATE, TAG_FUNCTION, TAG_MANAGED,
+    Desired, DesiredRole, MANAGED_BY, Source, TAG_CRATE, TAG_FUNCTION, TAG_MANAGED, same_trust,
 };
 use crate::error::{CliError, EXIT_FINDINGS, EXIT_INPUT, catalog_error};
 use crate::output;
@@ -301,8 +301,9 @@ fn compare(catalog: &Catalog, want: &DesiredRole, have: &Deployed) -> Result<Rol
         .and_then(|(arn, doc)| doc.clone().map(|d| (format!("boundary:{arn}"), d)));
     let found = drift(catalog, &identity, boundary.as_ref(), &want.policy)
         .map_err(|err| CliError::input(format!("role {}: {err}", have.name)))?;
-    let trust = (have.trust.to_compact_json() != want.trust.to_compact_json()).then(|| {
-        Difference { deployed: have.trust.to_compact_json(), needed: want.trust.to_compact_json() }
+    let trust = (!same_trust(&have.trust, &want.trust)).then(|| Difference {
+        deployed: have.trust.to_compact_json(),
+        needed: want.trust.to_compact_json(),
     });
     let deployed_boundary = have.boundary.as_ref().map(|(arn, _)| arn.clone());
     let boundary =

@@ -200,6 +200,16 @@ impl Source {
     }
 }
 
+/// Whether two trust policies say the same, statement ids aside (IAM consoles add empty ones).
+pub(crate) fn same_trust(a: &Policy, b: &Policy) -> bool {
+    let plain = |p: &Policy| {
+        let mut p = p.clone();
+        p.statements.iter_mut().for_each(|s| s.sid = None);
+        p.to_compact_json()
+    };
+    plain(a) == plain(b)
+}
+
 fn resolve_error(function: &str, err: PolicyError) -> CliError {
     let out = CliError::input(format!("function {function}: {err}"));
     match err.help {

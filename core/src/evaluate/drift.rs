@@ -186,10 +186,12 @@ pub fn drift(
                 continue;
             }
             let context = context_of(&statement.condition);
+            // The same action and resource under other conditions is another grant.
+            let condition = serde_json::to_string(&statement.condition).unwrap_or_default();
             let resources = resources_of(statement.resource.as_ref());
             for action in actions_of(catalog, &statement.action) {
                 for resource in &resources {
-                    if !seen.insert((action.clone(), resource.clone())) {
+                    if !seen.insert((action.clone(), resource.clone(), condition.clone())) {
                         continue;
                     }
                     let request = Request {
@@ -273,6 +275,25 @@ mod tests {
         let actions: BTreeSet<&str> = drift.excess.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, BTreeSet::from(["s3:GetObject", "s3:ListBucket"]));
         assert!(drift.missing.is_empty(), "{:?}", drift.missing);
+    }
+
+    #[test]
+    fn a_grant_without_the_needed_condition_is_excess_after_one_with_it() {
+        let catalog = Catalog::embedded().unwrap();
+        let deployed = policy(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/in/*"},
+                {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b",
+                 "Condition":{"StringLike":{"s3:prefix":"in/*"}}},
+                {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b"}]}"#,
+        );
+        let drift = drift(catalog, &[("p".into(), deployed)], None, &needed()).unwrap();
+        assert_eq!(drift.excess.len(), 1, "{:?}", drift.excess);
+        assert_eq!(
+            (drift.excess[0].action.as_str(), drift.excess[0].statement),
+            ("s3:ListBucket", 2)
+        );
+        assert!(drift.missing.is_empty());
     }
 
     #[test]
