@@ -434,6 +434,26 @@ fn policies_added_out_of_band_are_excess_and_a_removed_statement_is_missing() {
     assert!(notify["excess"][0]["policy"].as_str().unwrap().starts_with("managed:"), "{notify:#}");
     assert_eq!(notify["missing"], serde_json::json!([]));
 
+    let mut args = vec!["audit", "--role", "iam-app-Resize", "--no-last-accessed"];
+    let path = app();
+    args.push(path.to_str().unwrap());
+    args.extend_from_slice(PARAMS);
+    let out = leastpriv(&url, &args);
+    assert_eq!(out.status.code(), Some(1));
+    let human = text(&out);
+    assert!(
+        human.contains("role iam-app-Resize (function Resize, src/bin/resize.rs): drift"),
+        "{human}"
+    );
+    assert!(
+        human.contains("inline:oob statement 0: s3:DeleteObject on arn:aws:s3:::up/*"),
+        "{human}"
+    );
+    assert!(
+        human.contains("s3:PutObject on arn:aws:s3:::th/thumbs/* (no identity policy"),
+        "{human}"
+    );
+
     // apply restores its own policy and leaves what it did not write alone.
     let plan = ok(apply(&url, &[]));
     assert!(plan.contains("~ update inline policy leastpriv of iam-app-Resize"), "{plan}");

@@ -1,6 +1,6 @@
 //! The audit report as text for people and as SARIF.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::{LastAccessed, Report, RoleReport};
@@ -8,6 +8,27 @@ use crate::sarif::{self, Finding, Rule};
 
 /// How many actions of one group the text shows before "… and N more".
 const SHOWN: usize = 6;
+
+/// A list of actions: in full when short; else the first few of one service, or the services.
+fn summary(actions: &[&str]) -> String {
+    if actions.len() <= SHOWN {
+        return actions.join(", ");
+    }
+    let services: BTreeSet<&str> = actions.iter().filter_map(|a| a.split(':').next()).collect();
+    let more = "(--format json lists all)";
+    if services.len() == 1 {
+        let first = actions[..SHOWN].join(", ");
+        return format!("{first}, … and {} more {more}", actions.len() - SHOWN);
+    }
+    let names: Vec<&str> = services.iter().take(SHOWN).copied().collect();
+    let ellipsis = if services.len() > SHOWN { ", …" } else { "" };
+    format!(
+        "{} actions of {} services ({}{ellipsis}) {more}",
+        actions.len(),
+        services.len(),
+        names.join(", ")
+    )
+}
 
 fn role_text(out: &mut String, role: &RoleReport) {
     let function = role.function.as_deref().unwrap_or("?");
@@ -26,15 +47,11 @@ fn role_text(out: &mut String, role: &RoleReport) {
             groups.entry(key).or_default().push(&e.action);
         }
         for ((policy, statement, resource), actions) in groups {
-            let mut list = actions.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
-            if actions.len() > SHOWN {
-                let _ = write!(
-                    list,
-                    ", … and {} more (--format json lists all)",
-                    actions.len() - SHOWN
-                );
-            }
-            let _ = writeln!(out, "    {policy} statement {statement}: {list} on {resource}");
+            let _ = writeln!(
+                out,
+                "    {policy} statement {statement}: {} on {resource}",
+                summary(&actions)
+            );
         }
     }
     if !role.missing.is_empty() {

@@ -11,6 +11,9 @@
 //!   effectively allows (so a `Deny` or the boundary can take it away) and the needed policy
 //!   does not allow is excess.
 //!
+//! Excess counts only actions the statement's resource can grant (a specific ARN grants no
+//! action that takes only `*`, nor one whose resource types it cannot name).
+//!
 //! A needed resource pattern (`arn:aws:s3:::b/incoming/*`) is matched as text, so a deployed
 //! pattern covers it when it matches that text (`b/*` does, `b/incoming/a*` does not): a
 //! conservative reading of pattern containment.
@@ -132,6 +135,43 @@ fn actions_of(catalog: &Catalog, actions: &Actions) -> BTreeSet<String> {
     out
 }
 
+/// Whether a statement's resource can grant `action` at all: `*` can; a specific pattern only
+/// when it can name a resource of a type the action takes, since IAM ignores the rest and an
+/// action without resource-level permissions needs `*`. Placeholders of the catalog's ARN
+/// formats count as `*` (so `arn:aws:s3:::b/*` still counts for bucket actions: over-reporting,
+/// never under-reporting). Actions the catalog does not know count.
+fn applicable(catalog: &Catalog, action: &str, resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    let Ok(info) = catalog.action(action) else { return true };
+    info.resource_types.iter().any(|t| {
+        let format = placeholders_as_stars(&t.arn);
+        super::wildcard_match(&format, resource) || super::wildcard_match(resource, &format)
+    })
+}
+
+/// `arn:${Partition}:s3:::${BucketName}` → `arn:*:s3:::*`.
+fn placeholders_as_stars(format: &str) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('*');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn resources_of(resources: Option<&Resources>) -> Vec<String> {
     match resources {
         Some(Resources::Resource(list)) => {
@@ -191,7 +231,9 @@ pub fn drift(
             let resources = resources_of(statement.resource.as_ref());
             for action in actions_of(catalog, &statement.action) {
                 for resource in &resources {
-                    if !seen.insert((action.clone(), resource.clone(), condition.clone())) {
+                    if !seen.insert((action.clone(), resource.clone(), condition.clone()))
+                        || !applicable(catalog, &action, resource)
+                    {
                         continue;
                     }
                     let request = Request {
@@ -294,6 +336,23 @@ mod tests {
             ("s3:ListBucket", 2)
         );
         assert!(drift.missing.is_empty());
+    }
+
+    #[test]
+    fn actions_the_resource_cannot_grant_are_not_excess() {
+        let catalog = Catalog::embedded().unwrap();
+        let deployed = policy(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/in/*"}]}"#,
+        );
+        let drift = drift(catalog, &[("p".into(), deployed)], None, &needed()).unwrap();
+        let actions: BTreeSet<&str> = drift.excess.iter().map(|e| e.action.as_str()).collect();
+        assert!(actions.contains("s3:DeleteObject"), "{actions:?}");
+        // Takes only `*`; an access grant is no object.
+        assert!(!actions.contains("s3:ListAllMyBuckets"), "{actions:?}");
+        assert!(!actions.contains("s3:CreateAccessGrant"), "{actions:?}");
+        assert!(!actions.contains("s3:GetObject"), "{actions:?}");
+        assert_eq!(placeholders_as_stars("arn:${Partition}:s3:::${BucketName}"), "arn:*:s3:::*");
     }
 
     #[test]
