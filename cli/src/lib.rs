@@ -3,13 +3,18 @@
 //! Every subcommand lives in its own module with an `Args` struct (clap derive) and a
 //! `run(args) -> Result<ExitCode, CliError>` function. Output goes to stdout, errors to stderr.
 
+mod apply;
+mod audit;
+mod aws;
 mod catalog;
 mod check;
+mod desired;
 mod error;
 mod explain;
 mod infer;
 mod output;
 mod report;
+mod sarif;
 mod schema;
 mod simulate;
 mod synth;
@@ -45,6 +50,10 @@ enum Command {
     Schema(schema::Args),
     /// Generate each handler's IAM role: manifest, CloudFormation or bare policies.
     Synth(synth::Args),
+    /// Compare deployed IAM roles with what each function needs (excess, missing, drift).
+    Audit(audit::Args),
+    /// Create or update each function's IAM role through the IAM API (no CloudFormation).
+    Apply(apply::Args),
 }
 
 /// Parses `args` (including the program name), runs the subcommand and returns the exit code.
@@ -72,6 +81,8 @@ where
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Apply(args) => apply::run(args),
     };
     match result {
         Ok(code) => code,

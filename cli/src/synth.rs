@@ -351,16 +351,17 @@ fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rende
     Ok(Rendered { file_name: sam_file_name(template), text: merged.text })
 }
 
-/// Runs `leastpriv synth`.
-pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    validate(&args)?;
+/// The manifest of the crate at `path`, built by the one synth pipeline; diagnostics go to
+/// stderr and make it an error with exit code 1 (`command` names the caller in messages).
+pub(crate) fn manifest_of(path: &Path, command: &str) -> Result<(CrateInfo, Manifest), CliError> {
     let catalog = Catalog::embedded().map_err(catalog_error)?;
-    let info = the_crate(&args.path)?;
+    let info = the_crate(path)?;
     let (sources, results) = check_crate(catalog, &info.dir);
     let problems = print_diagnostics(&info, &results, &sources);
     if problems > 0 {
-        eprintln!("leastpriv synth: {problems} problem(s); nothing written");
-        return Ok(ExitCode::from(EXIT_FINDINGS));
+        let mut error = CliError::input(format!("leastpriv {command}: {problems} problem(s)"));
+        error.code = EXIT_FINDINGS;
+        return Err(error);
     }
     if results.is_empty() {
         return Err(CliError::input(format!(
@@ -383,6 +384,20 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 None => error,
             });
         }
+    };
+    Ok((info, manifest))
+}
+
+/// Runs `leastpriv synth`.
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    validate(&args)?;
+    let (info, manifest) = match manifest_of(&args.path, "synth") {
+        Ok(built) => built,
+        Err(err) if err.code == EXIT_FINDINGS && err.message.starts_with("leastpriv synth:") => {
+            eprintln!("{}; nothing written", err.message);
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+        Err(err) => return Err(err),
     };
     let docs = match args.format.format() {
         Some(format) => render(&manifest, format)

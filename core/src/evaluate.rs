@@ -21,6 +21,7 @@
 mod compare;
 mod condition;
 mod context;
+pub mod drift;
 mod pattern;
 
 use serde::Serialize;
