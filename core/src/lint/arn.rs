@@ -109,7 +109,8 @@ fn name_shape(name: &str, params: &Params) -> Shape {
         _ if name.ends_with(".Arn") => {
             Shape::unknown(format!("${{{name}}}"), Tok::Any, name.to_owned())
         }
-        _ => Shape::unknown(format!("${{{name}}}"), Tok::Name, name.to_owned()),
+        // A name inside a longer value (`arn:…:::${Bucket}/*`) is one specific name: judged.
+        _ => Shape::unknown(format!("${{{name}}}"), Tok::Name, String::new()),
     }
     .without_pseudo()
 }
@@ -133,6 +134,7 @@ fn expr_shapes(expr: &CfnExpr, params: &Params) -> Vec<Shape> {
             let mut shape = name_shape(name, params);
             if !name.starts_with("AWS::") {
                 shape.toks = vec![Tok::Any];
+                shape.unresolved.insert(name.clone());
             }
             vec![shape]
         }

@@ -305,7 +305,15 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
         .into_iter()
         .filter_map(|(a, p, explicit)| ctx.catalog.action(&a).ok().map(|i| (i, p, explicit)))
         .collect();
-    resource_checks(ctx, resource, function, &infos, &resources, !s.condition.is_empty());
+    resource_checks(
+        ctx,
+        resource,
+        function,
+        &infos,
+        &resources,
+        !s.condition.is_empty(),
+        stmt.exact,
+    );
 }
 
 fn item_pointer_len(len: usize, at: &str, i: usize) -> String {
@@ -320,8 +328,10 @@ fn item_pointer_len(len: usize, at: &str, i: usize) -> String {
 fn action_texts(ctx: &mut Ctx<'_>, value: &Value, at: &str) -> Vec<String> {
     let mut out = Vec::new();
     for shape in arn::shapes(value, ctx.params) {
-        if shape.known() {
+        if shape.known() && !shape.text.contains("${") {
             out.push(shape.text);
+        } else if shape.known() {
+            ctx.unresolved([shape.text], at);
         } else {
             ctx.unresolved(shape.unresolved, at);
         }
@@ -336,6 +346,7 @@ fn resource_checks(
     infos: &[(ActionInfo, String, bool)],
     resources: &[(String, Shape)],
     conditioned: bool,
+    written: bool,
 ) {
     let star = resources.iter().find(|(_, s)| s.is_star());
     if let Some((p, _)) = star {
@@ -364,8 +375,8 @@ fn resource_checks(
             );
         }
     }
-    // Resources that never match: explicit actions only, when every resource is judged.
-    if !resources.is_empty() {
+    // Resources that never match: explicit actions the user wrote (not SAM's own templates).
+    if written && !resources.is_empty() {
         for (info, p, explicit) in infos {
             if !explicit {
                 continue;

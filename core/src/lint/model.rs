@@ -1,7 +1,7 @@
 //! What each role of a template can do: its documents (inline, attached, managed, SAM-generated)
 //! and the functions that use it, then the checks run over them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::Catalog;
 use crate::managed;
@@ -62,6 +62,8 @@ pub(crate) struct Ctx<'a> {
     pub unresolved: BTreeMap<String, String>,
     /// Service prefix → its actions (lower-cased, canonical).
     pub service_actions: HashMap<String, Vec<(String, String)>>,
+    /// The template's resource logical ids: references to them are specific, not unresolved.
+    pub resource_ids: BTreeSet<String>,
 }
 
 /// What a finding says, before it is placed.
@@ -97,7 +99,8 @@ impl Ctx<'_> {
     /// Records names a value depends on that have no value.
     pub(crate) fn unresolved(&mut self, names: impl IntoIterator<Item = String>, pointer: &str) {
         for name in names {
-            if !name.is_empty() {
+            let head = name.split('.').next().unwrap_or_default();
+            if !name.is_empty() && !self.resource_ids.contains(head) {
                 self.unresolved.entry(name).or_insert_with(|| pointer.to_owned());
             }
         }
@@ -283,6 +286,10 @@ pub(crate) fn lint_node(
         findings: Vec::new(),
         unresolved: BTreeMap::new(),
         service_actions: HashMap::new(),
+        resource_ids: match node.get("Resources") {
+            Some(Node::Map(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
+            _ => BTreeSet::new(),
+        },
     };
     let mut model = Model::default();
     if node.get("Resources").is_none() && node.get("Statement").is_some() {
@@ -371,6 +378,7 @@ pub(crate) fn lint_documents(catalog: &Catalog, policies: &[NamedPolicy<'_>]) ->
         findings: Vec::new(),
         unresolved: BTreeMap::new(),
         service_actions: HashMap::new(),
+        resource_ids: BTreeSet::new(),
     };
     judge(&mut ctx, &model);
     for mut f in ctx.findings {
