@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 use leastpriv_core::catalog::Catalog;
+use leastpriv_core::lint::code::{Replacement, lint_code};
 use leastpriv_core::lint::suppress::{Config, apply};
 use leastpriv_core::lint::{Finding, LintOptions, LintReport, Severity, lint_paths, sarif};
 use leastpriv_core::policy::Params;
@@ -44,6 +45,11 @@ pub struct Args {
     /// The lowest severity that fails the run (exit 1): info, warning or error.
     #[arg(long, default_value = "warning", value_parser = parse_severity)]
     min_severity: Severity,
+    /// The code of the template's functions (a crate, a workspace or a folder of crates):
+    /// reports per function what is granted but unused and used but not granted, and the
+    /// least-privilege replacement.
+    #[arg(long)]
+    code: Option<PathBuf>,
     /// A TOML file of suppressions (`[[suppress]]` with rule, reason, optional file and resource).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -63,6 +69,8 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
 #[derive(Serialize)]
 struct JsonOutput<'a> {
     findings: Vec<&'a Finding>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    replacements: &'a [Replacement],
     errors: Vec<JsonError<'a>>,
 }
 
@@ -92,7 +100,26 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         }
         None => Config::default(),
     };
-    let mut report = lint_paths(catalog, &args.paths, &LintOptions { params });
+    let options = LintOptions { params };
+    let mut report = lint_paths(catalog, &args.paths, &options);
+    let mut replacements = Vec::new();
+    if let Some(code) = &args.code {
+        let mut errors = Vec::new();
+        for file in &mut report.files {
+            match lint_code(catalog, &file.file, &file.text, code, &options) {
+                Ok(found) => {
+                    file.findings.extend(found.findings);
+                    file.findings.sort_by_key(|f| (f.line, f.column));
+                    replacements.extend(found.replacements);
+                    for note in found.notes {
+                        eprintln!("note: {note}");
+                    }
+                }
+                Err(err) => errors.push(err),
+            }
+        }
+        report.errors.extend(errors);
+    }
     for file in &mut report.files {
         apply(&config.suppress, &mut file.findings);
     }
@@ -101,6 +128,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match args.format {
         Format::Json => output::json(&JsonOutput {
             findings: report.findings().collect(),
+            replacements: &replacements,
             errors: report
                 .errors
                 .iter()
@@ -111,7 +139,21 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             let findings: Vec<&Finding> = report.findings().collect();
             output::text(&sarif::render(&findings, env!("CARGO_PKG_VERSION")))?;
         }
-        Format::Human => output::text(&human(&report, args.min_severity))?,
+        Format::Human => {
+            let mut text = human(&report, args.min_severity);
+            for r in &replacements {
+                let incomplete = if r.incomplete { " (incomplete: see unresolved)" } else { "" };
+                let _ = writeln!(
+                    text,
+                    "\nleast-privilege replacement for {} (binary {}){incomplete}:\n{}attribute:\n{}",
+                    r.function,
+                    r.binary,
+                    r.policy.to_pretty_json(),
+                    r.attribute
+                );
+            }
+            output::text(&text)?;
+        }
     }
     for err in &report.errors {
         eprintln!("error: {}: {}\n  help: {}", err.file, err.message, err.help);

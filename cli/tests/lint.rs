@@ -227,3 +227,82 @@ fn sarif_validates_against_the_published_schema() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// `--code` on a SAM app with DynamoDBCrudPolicy, S3ReadPolicy, SQSSendMessagePolicy and an
+/// inline statement: exactly the over-grant a reviewer counts, action by action.
+#[test]
+fn code_reports_the_exact_over_grant() {
+    let dir = "cli/tests/fixtures/lint-code";
+    let (value, code) =
+        json(&["lint", "--format", "json", "--code", dir, &format!("{dir}/template.yaml")]);
+    assert_eq!(code, 1);
+    let findings = value["findings"].as_array().unwrap();
+    let of = |rule: &str| -> Vec<Vec<String>> {
+        findings
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| {
+                assert_eq!(f["function"], "ProcessOrder");
+                f["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(
+        of("unused-grant"),
+        vec![
+            vec![
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+            ],
+            vec![
+                "s3:GetBucketLocation",
+                "s3:GetLifecycleConfiguration",
+                "s3:GetObjectVersion",
+                "s3:ListBucket"
+            ],
+            vec!["sns:Publish"],
+        ]
+    );
+    assert!(of("missing-grant").is_empty());
+    let replacement = &value["replacements"][0];
+    assert_eq!(replacement["binary"], "process-order");
+    let actions: Vec<String> = replacement["policy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Value::String(a) => vec![a.clone()],
+            Value::Array(list) => list.iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
+            _ => vec![],
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        ["dynamodb:GetItem", "dynamodb:PutItem", "s3:GetObject", "sqs:SendMessage"]
+    );
+    assert!(replacement["attribute"].as_str().unwrap().starts_with("#[leastpriv::role("));
+}
+
+/// A function whose code the analysis cannot fully follow: the unresolved call is shown and its
+/// service's grants are not counted as unused.
+#[test]
+fn code_never_counts_unresolved_services_as_unused() {
+    let dir = "examples/image-resize";
+    let (value, _) =
+        json(&["lint", "--format", "json", "--code", dir, &format!("{dir}/template.before.yaml")]);
+    let findings = value["findings"].as_array().unwrap();
+    let unused: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "unused-grant").collect();
+    assert!(unused.iter().any(|f| f["actions"][0] == "kms:Decrypt"), "{unused:#?}");
+    assert!(findings.iter().all(|f| f["rule"] != "missing-grant"));
+}

@@ -14,9 +14,11 @@
 
 mod arn;
 mod checks;
+pub mod code;
 mod escalation;
 mod locate;
 mod model;
+mod resources;
 mod rules;
 pub mod sarif;
 pub mod suppress;

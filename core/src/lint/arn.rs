@@ -158,7 +158,13 @@ fn expr_shapes(expr: &CfnExpr, params: &Params) -> Vec<Shape> {
                     out.text.push_str(&format!("${{{literal}}}"));
                     out.toks.extend(format!("${{{literal}}}").chars().map(Tok::Lit));
                 } else if let Some(value) = variables.get(name) {
-                    if let Some(first) = shapes(value, params).into_iter().next() {
+                    // `${var}` bound to `!Ref X` is X's name inside a longer value.
+                    if let Value::Expr(inner) = value
+                        && let CfnExpr::Ref(referenced) = inner.as_ref()
+                        && referenced != "AWS::NoValue"
+                    {
+                        out.append(&name_shape(referenced, params));
+                    } else if let Some(first) = shapes(value, params).into_iter().next() {
                         out.append(&first);
                     }
                 } else {

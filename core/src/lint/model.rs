@@ -4,13 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::Catalog;
-use crate::managed;
-use crate::policy::{
-    MANAGED_POLICY_MAX_SIZE, Params, Policy, ROLE_INLINE_POLICIES_MAX_SIZE, Statement, json_size,
-};
-use crate::serverless::{self, GrantKind, escape};
+use crate::policy::{Params, Policy, ROLE_INLINE_POLICIES_MAX_SIZE, Statement, json_size};
 use crate::synth::document::Node;
-use crate::synth::sam::SERVERLESS_FUNCTION;
 
 use super::locate::Locator;
 use super::{Finding, LintInputError, LintOptions, NamedPolicy, RuleId, checks, escalation};
@@ -75,7 +70,26 @@ pub(crate) struct Say {
     pub actions: Vec<String>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A fresh state for one input.
+    pub(crate) fn new(
+        catalog: &'a Catalog,
+        file: &'a str,
+        locator: &'a Locator,
+        params: &'a Params,
+    ) -> Self {
+        Ctx {
+            catalog,
+            file,
+            locator,
+            params,
+            findings: Vec::new(),
+            unresolved: BTreeMap::new(),
+            service_actions: HashMap::new(),
+            resource_ids: BTreeSet::new(),
+        }
+    }
+
     /// Adds a finding of `rule` at `pointer`.
     pub(crate) fn push(&mut self, rule: RuleId, pointer: &str, say: Say) {
         let pos = self.locator.find(pointer);
@@ -116,7 +130,7 @@ pub(crate) fn item_pointer(node: Option<&Node>, at: &str, i: usize) -> String {
 }
 
 /// The statements of a document node, `Fn::If` branches flattened; unreadable ones reported.
-fn read_document(
+pub(crate) fn read_document(
     ctx: &mut Ctx<'_>,
     doc: &Node,
     at: &str,
@@ -216,13 +230,16 @@ fn flatten<'a>(node: &'a Node, at: &str, out: &mut Vec<(String, &'a Node)>) {
 
 /// The template's roles and documents.
 #[derive(Default)]
-struct Model {
-    docs: Vec<Doc>,
-    roles: Vec<Role>,
+pub(crate) struct Model {
+    /// Every document.
+    pub docs: Vec<Doc>,
+    /// Every role, with indices into `docs`.
+    pub roles: Vec<Role>,
 }
 
 impl Model {
-    fn role(&mut self, id: &str, pointer: &str) -> usize {
+    /// The role `id`, created when new.
+    pub(crate) fn role(&mut self, id: &str, pointer: &str) -> usize {
         if let Some(i) = self.roles.iter().position(|r| r.id == id) {
             return i;
         }
@@ -230,7 +247,8 @@ impl Model {
         self.roles.len() - 1
     }
 
-    fn add(&mut self, role: usize, doc: Doc) {
+    /// Adds a document to a role.
+    pub(crate) fn add(&mut self, role: usize, doc: Doc) {
         self.docs.push(doc);
         let index = self.docs.len() - 1;
         self.roles[role].docs.push(index);
@@ -238,7 +256,7 @@ impl Model {
 }
 
 /// The logical id a `!Ref X` or `!GetAtt X.Arn` names.
-fn referenced(node: &Node) -> Option<&str> {
+pub(crate) fn referenced(node: &Node) -> Option<&str> {
     if let Some(name) = node.get("Ref").and_then(Node::as_str) {
         return Some(name);
     }
@@ -250,11 +268,11 @@ fn referenced(node: &Node) -> Option<&str> {
 }
 
 /// Size of a document as IAM counts it (whitespace outside strings not counted).
-fn size(doc: &Node) -> usize {
+pub(crate) fn size(doc: &Node) -> usize {
     serde_json::to_string(doc).map(|t| json_size(&t)).unwrap_or_default()
 }
 
-fn say(
+pub(crate) fn say(
     message: String,
     help: &str,
     resource: &str,
@@ -270,6 +288,27 @@ fn say(
     }
 }
 
+/// The roles and documents of a template (or of a bare policy); reading problems become findings.
+pub(crate) fn template_model(ctx: &mut Ctx<'_>, node: &Node) -> Model {
+    let mut model = Model::default();
+    if let Some(Node::Map(resources)) = node.get("Resources") {
+        ctx.resource_ids = resources.iter().map(|(k, _)| k.clone()).collect();
+        super::resources::collect(ctx, node, resources, &mut model);
+    } else if node.get("Statement").is_some() {
+        let stmts = read_document(ctx, node, "", true, "");
+        let role = model.role("", "");
+        let doc = Doc {
+            resource: String::new(),
+            function: None,
+            stmts,
+            managed: None,
+            pointer: String::new(),
+        };
+        model.add(role, doc);
+    }
+    model
+}
+
 /// Lints a parsed template or policy.
 pub(crate) fn lint_node(
     catalog: &Catalog,
@@ -278,42 +317,15 @@ pub(crate) fn lint_node(
     locator: &Locator,
     options: &LintOptions,
 ) -> Result<Vec<Finding>, LintInputError> {
-    let mut ctx = Ctx {
-        catalog,
-        file,
-        locator,
-        params: &options.params,
-        findings: Vec::new(),
-        unresolved: BTreeMap::new(),
-        service_actions: HashMap::new(),
-        resource_ids: match node.get("Resources") {
-            Some(Node::Map(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
-            _ => BTreeSet::new(),
-        },
-    };
-    let mut model = Model::default();
-    if node.get("Resources").is_none() && node.get("Statement").is_some() {
-        let stmts = read_document(&mut ctx, node, "", true, "");
-        let role = model.role("", "");
-        model.add(
-            role,
-            Doc {
-                resource: String::new(),
-                function: None,
-                stmts,
-                managed: None,
-                pointer: String::new(),
-            },
-        );
-    } else if let Some(Node::Map(resources)) = node.get("Resources") {
-        collect(&mut ctx, node, resources, &mut model);
-    } else {
+    if node.get("Resources").is_none() && node.get("Statement").is_none() {
         return Err(LintInputError {
             file: file.to_owned(),
             message: "neither a template (no `Resources`) nor a policy (no `Statement`)".to_owned(),
             help: "give a CloudFormation/SAM template or an IAM policy document".to_owned(),
         });
     }
+    let mut ctx = Ctx::new(catalog, file, locator, &options.params);
+    let model = template_model(&mut ctx, node);
     judge(&mut ctx, &model);
     let unresolved = std::mem::take(&mut ctx.unresolved);
     let mut by_pointer: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -370,16 +382,7 @@ pub(crate) fn lint_documents(catalog: &Catalog, policies: &[NamedPolicy<'_>]) ->
         );
     }
     let file = String::new();
-    let mut ctx = Ctx {
-        catalog,
-        file: &file,
-        locator: &locator,
-        params: &params,
-        findings: Vec::new(),
-        unresolved: BTreeMap::new(),
-        service_actions: HashMap::new(),
-        resource_ids: BTreeSet::new(),
-    };
+    let mut ctx = Ctx::new(catalog, &file, &locator, &params);
     judge(&mut ctx, &model);
     for mut f in ctx.findings {
         // The policy's name is the "file" of a deployed document.
@@ -391,287 +394,6 @@ pub(crate) fn lint_documents(catalog: &Catalog, policies: &[NamedPolicy<'_>]) ->
         findings.push(f);
     }
     findings
-}
-
-fn collect(ctx: &mut Ctx<'_>, template: &Node, resources: &[(String, Node)], model: &mut Model) {
-    // Roles first, so that policies and functions can attach to them in any order.
-    for (id, resource) in resources {
-        if resource.get("Type").and_then(Node::as_str) == Some("AWS::IAM::Role") {
-            let at = format!("/Resources/{}", escape(id));
-            let role = model.role(id, &at);
-            let props = resource.get("Properties");
-            if let Some(Node::List(policies)) = props.and_then(|p| p.get("Policies")) {
-                for (i, policy) in policies.iter().enumerate() {
-                    let pat = format!("{at}/Properties/Policies/{i}/PolicyDocument");
-                    if let Some(doc) = policy.get("PolicyDocument") {
-                        model.roles[role].inline_size += size(doc);
-                        let stmts = read_document(ctx, doc, &pat, true, id);
-                        model.add(
-                            role,
-                            Doc {
-                                resource: id.clone(),
-                                function: None,
-                                stmts,
-                                managed: None,
-                                pointer: pat,
-                            },
-                        );
-                    }
-                }
-            }
-            if let Some(Node::List(arns)) = props.and_then(|p| p.get("ManagedPolicyArns")) {
-                for (i, arn) in arns.iter().enumerate() {
-                    let pat = format!("{at}/Properties/ManagedPolicyArns/{i}");
-                    managed_ref(ctx, template, arn, &pat, id, None, role, model);
-                }
-            }
-        }
-    }
-    for (id, resource) in resources {
-        let at = format!("/Resources/{}", escape(id));
-        let props = resource.get("Properties");
-        match resource.get("Type").and_then(Node::as_str) {
-            Some(kind @ ("AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy")) => {
-                let Some(doc) = props.and_then(|p| p.get("PolicyDocument")) else { continue };
-                let pat = format!("{at}/Properties/PolicyDocument");
-                let stmts = read_document(ctx, doc, &pat, true, id);
-                let inline = kind == "AWS::IAM::Policy";
-                if !inline && size(doc) > MANAGED_POLICY_MAX_SIZE {
-                    ctx.push(RuleId::PolicySize, &pat, say(
-                        format!("the managed policy is {} characters, above IAM's {MANAGED_POLICY_MAX_SIZE}", size(doc)),
-                        "split it into several managed policies, or scope it down", id, None, Vec::new()));
-                }
-                let mut attached = false;
-                if let Some(Node::List(roles)) = props.and_then(|p| p.get("Roles")) {
-                    for role in roles {
-                        if let Some(name) = referenced(role)
-                            && model.roles.iter().any(|r| r.id == name)
-                        {
-                            let r = model.role(name, "");
-                            if inline {
-                                model.roles[r].inline_size += size(doc);
-                            }
-                            model.add(
-                                r,
-                                Doc {
-                                    resource: id.clone(),
-                                    function: None,
-                                    stmts: stmts.clone(),
-                                    managed: None,
-                                    pointer: pat.clone(),
-                                },
-                            );
-                            attached = true;
-                        }
-                    }
-                }
-                if !attached {
-                    let r = model.role(id, &at);
-                    model.add(
-                        r,
-                        Doc {
-                            resource: id.clone(),
-                            function: None,
-                            stmts,
-                            managed: None,
-                            pointer: pat,
-                        },
-                    );
-                }
-            }
-            Some(SERVERLESS_FUNCTION) => function(ctx, template, id, &at, model),
-            Some("AWS::Lambda::Function") => {
-                if let Some(role) = props.and_then(|p| p.get("Role")) {
-                    use_role(ctx, role, &format!("{at}/Properties/Role"), id, model);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn use_role(ctx: &mut Ctx<'_>, role: &Node, at: &str, function: &str, model: &mut Model) {
-    match referenced(role) {
-        Some(name) if model.roles.iter().any(|r| r.id == name) => {
-            let r = model.role(name, "");
-            model.roles[r].functions.push(function.to_owned());
-        }
-        _ => {
-            let names = match role.as_str() {
-                Some(_) => vec![format!("the role of {function} (outside the template)")],
-                None => vec![format!("the role of {function}")],
-            };
-            ctx.unresolved(names, at);
-        }
-    }
-}
-
-fn function(ctx: &mut Ctx<'_>, template: &Node, id: &str, at: &str, model: &mut Model) {
-    let role = serverless::function_role(template, id);
-    if let Some((pointer, node)) = &role.role {
-        use_role(ctx, node, pointer, id, model);
-        return;
-    }
-    for (pointer, message) in &role.problems {
-        ctx.push(
-            RuleId::InvalidPolicy,
-            pointer,
-            say(
-                message.clone(),
-                "fix the Policies entry (see the SAM policy templates list)",
-                id,
-                Some(id),
-                Vec::new(),
-            ),
-        );
-    }
-    let r = model.role(&format!("{id}Role"), at);
-    model.roles[r].functions.push(id.to_owned());
-    for grant in role.grants {
-        match &grant.kind {
-            GrantKind::Document(doc) => {
-                let exact = matches!(grant.origin, serverless::GrantOrigin::Inline);
-                model.roles[r].inline_size += size(doc);
-                let stmts = read_document(ctx, doc, &grant.pointer, exact, id);
-                model.add(
-                    r,
-                    Doc {
-                        resource: id.to_owned(),
-                        function: Some(id.to_owned()),
-                        stmts,
-                        managed: None,
-                        pointer: grant.pointer.clone(),
-                    },
-                );
-            }
-            GrantKind::Managed(arn) => {
-                let implicit = grant.origin.is_implicit();
-                let origin = implicit.then(|| grant.origin.describe());
-                managed_ref(ctx, template, arn, &grant.pointer, id, origin.as_deref(), r, model);
-            }
-        }
-    }
-}
-
-/// The managed policy name of a literal name, a literal ARN or `!Sub arn:${AWS::Partition}:…`.
-fn managed_name(node: &Node, params: &Params) -> Option<String> {
-    let text = match node {
-        Node::String(text) => text.clone(),
-        _ => match node.get("Fn::Sub") {
-            Some(Node::String(t)) => t.replace("${AWS::Partition}", "aws"),
-            _ => match node.get("Ref").and_then(Node::as_str).and_then(|n| params.get(n)) {
-                Some(value) => value.to_owned(),
-                None => return None,
-            },
-        },
-    };
-    managed::policy_name(&text)
-        .map(str::to_owned)
-        .filter(|_| !text.starts_with("arn:") || text.contains(":iam::aws:policy/"))
-}
-
-/// Managed policies that make a role an administrator or near it.
-const ADMIN_POLICIES: &[&str] = &["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
-
-#[allow(clippy::too_many_arguments)]
-fn managed_ref(
-    ctx: &mut Ctx<'_>,
-    template: &Node,
-    arn: &Node,
-    at: &str,
-    resource: &str,
-    implicit: Option<&str>,
-    role: usize,
-    model: &mut Model,
-) {
-    let function =
-        (model.roles[role].functions.len() == 1).then(|| model.roles[role].functions[0].clone());
-    let function = function.as_deref();
-    // A managed policy of the template itself.
-    if let Some(name) = referenced(arn)
-        && let Some(doc) = template
-            .get("Resources")
-            .and_then(|r| r.get(name))
-            .and_then(|r| r.get("Properties"))
-            .and_then(|p| p.get("PolicyDocument"))
-    {
-        let pat = format!("/Resources/{}/Properties/PolicyDocument", escape(name));
-        let stmts = read_document(ctx, doc, &pat, true, name);
-        model.add(
-            role,
-            Doc {
-                resource: name.to_owned(),
-                function: None,
-                stmts,
-                managed: Some(String::new()),
-                pointer: pat,
-            },
-        );
-        return;
-    }
-    let Some(name) = managed_name(arn, ctx.params) else {
-        let names = vec![format!("a managed policy ARN of {resource}")];
-        ctx.unresolved(names, at);
-        return;
-    };
-    let Some(policy) = managed::lookup(&name) else {
-        if !name.is_empty()
-            && arn
-                .as_str()
-                .is_none_or(|t| t.contains(":iam::aws:policy/") || !t.starts_with("arn:"))
-        {
-            ctx.push(
-                RuleId::UnknownManagedPolicy,
-                at,
-                say(
-                    format!(
-                        "`{name}` is not an AWS managed policy lint knows, so it is not judged"
-                    ),
-                    "check the name; customer managed policies are judged where they are defined",
-                    resource,
-                    function,
-                    Vec::new(),
-                ),
-            );
-        }
-        return;
-    };
-    let via = implicit.map(|o| format!(" (added by {o})")).unwrap_or_default();
-    if ADMIN_POLICIES.contains(&policy.name.as_str()) {
-        ctx.push(RuleId::BroadManagedPolicy, at, say(
-            format!("`{}`{via} grants (nearly) every action on every resource", policy.name),
-            "replace it with statements naming the actions and resources the function uses (`leastpriv synth`)",
-            resource, function, Vec::new()));
-    } else if policy.name.ends_with("FullAccess") {
-        ctx.push(RuleId::BroadManagedPolicy, at, say(
-            format!("`{}`{via} grants every action of its service on every resource", policy.name),
-            "replace it with statements naming the actions and resources used (`leastpriv synth`)",
-            resource, function, Vec::new()));
-        if let Some(last) = ctx.findings.last_mut() {
-            last.severity = super::Severity::Warning;
-        }
-    } else if policy.name == "AWSLambdaBasicExecutionRole" {
-        ctx.push(RuleId::UnscopedLogs, at, say(
-            format!("`AWSLambdaBasicExecutionRole`{via} allows writing to every log group (`logs:*` actions on `*`)"),
-            "scope logs:CreateLogStream and logs:PutLogEvents to the function's own log group (`leastpriv synth` does)",
-            resource, function, Vec::new()));
-    }
-    let stmts = policy
-        .document
-        .statements
-        .iter()
-        .map(|s| Stmt { pointer: at.to_owned(), exact: false, statement: s.clone() })
-        .collect::<Vec<_>>();
-    model.add(
-        role,
-        Doc {
-            resource: resource.to_owned(),
-            function: None,
-            stmts,
-            managed: Some(policy.name.clone()),
-            pointer: at.to_owned(),
-        },
-    );
 }
 
 /// Runs the statement checks on every document once, then the role checks.
