@@ -295,3 +295,6 @@ pub fn catalog_input_error(err: &CatalogError) -> LintInputError {
         help: "rebuild leastpriv: the embedded catalog is corrupt".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,7 @@ use crate::evaluate::wildcard_match;
 use crate::policy::{Actions, Effect, Resources, Value};
 
 use super::arn::{self, Shape, Tok};
-use super::model::{Ctx, Say, Stmt, item_pointer};
+use super::model::{Ctx, Say, Stmt};
 use super::{RuleId, escalation};
 
 /// A wildcard matching at least this many actions is reported.
@@ -211,7 +211,7 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
         Some(Resources::Resource(list)) => {
             for (i, value) in list.iter().enumerate() {
                 let p = if stmt.exact {
-                    item_pointer_len(list.len(), &at("Resource"), i)
+                    item_pointer_len(ctx, list.len(), &at("Resource"), i)
                 } else {
                     base.clone()
                 };
@@ -241,8 +241,11 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
     let mut granted: Vec<(String, String, bool)> = Vec::new(); // (action, pointer, explicit)
     let mut all = false;
     for (i, value) in list.iter().enumerate() {
-        let p =
-            if stmt.exact { item_pointer_len(list.len(), &at("Action"), i) } else { base.clone() };
+        let p = if stmt.exact {
+            item_pointer_len(ctx, list.len(), &at("Action"), i)
+        } else {
+            base.clone()
+        };
         for text in action_texts(ctx, value, &p) {
             match classify(ctx, &text, &p, resource, function) {
                 Written::All => {
@@ -316,12 +319,10 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
     );
 }
 
-fn item_pointer_len(len: usize, at: &str, i: usize) -> String {
-    if len == 1 {
-        at.to_owned()
-    } else {
-        item_pointer(Some(&crate::synth::document::Node::List(Vec::new())), at, i)
-    }
+fn item_pointer_len(ctx: &Ctx<'_>, len: usize, at: &str, i: usize) -> String {
+    // A one-item list reads like a bare value in the policy model; the text tells them apart.
+    let indexed = format!("{at}/{i}");
+    if len > 1 || ctx.locator.has(&indexed) { indexed } else { at.to_owned() }
 }
 
 /// The texts an action value stands for (intrinsics resolved where possible).

@@ -46,13 +46,20 @@ pub(crate) fn is_escalation_action(action: &str) -> bool {
         || action.eq_ignore_ascii_case("sts:AssumeRole")
 }
 
+/// Whether an action pattern matches a lower-cased action (most patterns have no wildcard).
+pub(crate) fn action_matches(pattern: &str, lower: &str) -> bool {
+    if pattern.contains(['*', '?']) {
+        wildcard_match(&pattern.to_ascii_lowercase(), lower)
+    } else {
+        pattern.eq_ignore_ascii_case(lower)
+    }
+}
+
 /// The statement (pointer) of the role that allows `action`, and whether it is on `*`.
 fn allows(docs: &[&Doc], action: &str) -> Option<(String, bool)> {
     let lower = action.to_ascii_lowercase();
     let matches = |list: &crate::policy::OneOrMany<crate::policy::Value>| {
-        list.iter().any(|v| {
-            v.as_literal().is_some_and(|p| wildcard_match(&p.to_ascii_lowercase(), &lower))
-        })
+        list.iter().any(|v| v.as_literal().is_some_and(|p| action_matches(p, &lower)))
     };
     let star = |resource: &Option<Resources>| match resource {
         Some(Resources::Resource(list)) => list.iter().any(|v| v.as_literal() == Some("*")),

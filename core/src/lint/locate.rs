@@ -42,6 +42,11 @@ impl Locator {
         Locator::default()
     }
 
+    /// Whether `pointer` itself has a position.
+    pub(crate) fn has(&self, pointer: &str) -> bool {
+        self.positions.contains_key(pointer)
+    }
+
     /// The position of the value at `pointer`, or of its nearest located ancestor.
     pub(crate) fn find(&self, pointer: &str) -> Pos {
         let mut at = pointer;

@@ -121,14 +121,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Pointer of item `i` of a one-or-many list written at `at` (a bare value has no index).
-pub(crate) fn item_pointer(node: Option<&Node>, at: &str, i: usize) -> String {
-    match node {
-        Some(Node::List(_)) => format!("{at}/{i}"),
-        _ => at.to_owned(),
-    }
-}
-
 /// The statements of a document node, `Fn::If` branches flattened; unreadable ones reported.
 pub(crate) fn read_document(
     ctx: &mut Ctx<'_>,
@@ -235,16 +227,24 @@ pub(crate) struct Model {
     pub docs: Vec<Doc>,
     /// Every role, with indices into `docs`.
     pub roles: Vec<Role>,
+    /// Role id → index in `roles`.
+    by_id: HashMap<String, usize>,
 }
 
 impl Model {
     /// The role `id`, created when new.
     pub(crate) fn role(&mut self, id: &str, pointer: &str) -> usize {
-        if let Some(i) = self.roles.iter().position(|r| r.id == id) {
+        if let Some(&i) = self.by_id.get(id) {
             return i;
         }
         self.roles.push(Role { id: id.to_owned(), pointer: pointer.to_owned(), ..Role::default() });
+        self.by_id.insert(id.to_owned(), self.roles.len() - 1);
         self.roles.len() - 1
+    }
+
+    /// Whether the role `id` exists.
+    pub(crate) fn has_role(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
     }
 
     /// Adds a document to a role.
@@ -398,17 +398,15 @@ pub(crate) fn lint_documents(catalog: &Catalog, policies: &[NamedPolicy<'_>]) ->
 
 /// Runs the statement checks on every document once, then the role checks.
 fn judge(ctx: &mut Ctx<'_>, model: &Model) {
-    let mut judged: Vec<(String, usize)> = Vec::new();
+    let mut judged: BTreeSet<(&str, usize)> = BTreeSet::new();
     for role in &model.roles {
         let function = (role.functions.len() == 1).then(|| role.functions[0].clone());
         for &d in &role.docs {
             let doc = &model.docs[d];
-            if doc.managed.is_some()
-                || judged.iter().any(|(p, n)| *p == doc.pointer && *n == doc.stmts.len())
-            {
+            if doc.managed.is_some() || judged.contains(&(doc.pointer.as_str(), doc.stmts.len())) {
                 continue;
             }
-            judged.push((doc.pointer.clone(), doc.stmts.len()));
+            judged.insert((doc.pointer.as_str(), doc.stmts.len()));
             let function = doc.function.clone().or_else(|| function.clone());
             for stmt in &doc.stmts {
                 checks::statement(ctx, &doc.resource, function.as_deref(), stmt);

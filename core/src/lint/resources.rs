@@ -68,7 +68,7 @@ pub(crate) fn collect(
                 if let Some(Node::List(roles)) = props.and_then(|p| p.get("Roles")) {
                     for role in roles {
                         if let Some(name) = referenced(role)
-                            && model.roles.iter().any(|r| r.id == name)
+                            && model.has_role(name)
                         {
                             let r = model.role(name, "");
                             if inline {
@@ -115,7 +115,7 @@ pub(crate) fn collect(
 
 fn use_role(ctx: &mut Ctx<'_>, role: &Node, at: &str, function: &str, model: &mut Model) {
     match referenced(role) {
-        Some(name) if model.roles.iter().any(|r| r.id == name) => {
+        Some(name) if model.has_role(name) => {
             let r = model.role(name, "");
             model.roles[r].functions.push(function.to_owned());
         }
