@@ -102,24 +102,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     let options = LintOptions { params };
     let mut report = lint_paths(catalog, &args.paths, &options);
-    let mut replacements = Vec::new();
-    if let Some(code) = &args.code {
-        let mut errors = Vec::new();
-        for file in &mut report.files {
-            match lint_code(catalog, &file.file, &file.text, code, &options) {
-                Ok(found) => {
-                    file.findings.extend(found.findings);
-                    file.findings.sort_by_key(|f| (f.line, f.column));
-                    replacements.extend(found.replacements);
-                    for note in found.notes {
-                        eprintln!("note: {note}");
-                    }
-                }
-                Err(err) => errors.push(err),
-            }
-        }
-        report.errors.extend(errors);
-    }
+    let replacements = match &args.code {
+        Some(code) => with_code(catalog, &mut report, code, &options),
+        None => Vec::new(),
+    };
     for file in &mut report.files {
         apply(&config.suppress, &mut file.findings);
     }
@@ -166,6 +152,32 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         0
     };
     Ok(ExitCode::from(code))
+}
+
+/// Adds `--code` findings to each file's and returns the replacements.
+fn with_code(
+    catalog: &Catalog,
+    report: &mut LintReport,
+    code: &std::path::Path,
+    options: &LintOptions,
+) -> Vec<Replacement> {
+    let mut replacements = Vec::new();
+    let mut errors = Vec::new();
+    for file in &mut report.files {
+        match lint_code(catalog, &file.file, &file.text, code, options) {
+            Ok(found) => {
+                file.findings.extend(found.findings);
+                file.findings.sort_by_key(|f| (f.line, f.column));
+                replacements.extend(found.replacements);
+                for note in found.notes {
+                    eprintln!("note: {note}");
+                }
+            }
+            Err(err) => errors.push(err),
+        }
+    }
+    report.errors.extend(errors);
+    replacements
 }
 
 fn miette_severity(severity: Severity) -> miette::Severity {

@@ -203,38 +203,14 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
     if s.effect != Effect::Allow {
         return;
     }
-    let base = &stmt.pointer;
-    let at = |suffix: &str| if stmt.exact { format!("{base}/{suffix}") } else { base.clone() };
     // Resources first: their shapes decide several action checks.
-    let mut resources: Vec<(String, Shape)> = Vec::new();
-    match &s.resource {
-        Some(Resources::Resource(list)) => {
-            for (i, value) in list.iter().enumerate() {
-                let p = if stmt.exact {
-                    item_pointer_len(ctx, list.len(), &at("Resource"), i)
-                } else {
-                    base.clone()
-                };
-                for shape in arn::shapes(value, ctx.params) {
-                    ctx.unresolved(shape.unresolved.iter().cloned(), &p);
-                    resources.push((p.clone(), shape));
-                }
-            }
-        }
-        Some(Resources::NotResource(_)) => {
-            ctx.push(RuleId::NotResourceAllow, &at("NotResource"), say(
-                "`NotResource` with `Allow` grants the actions on every resource but the listed ones".to_owned(),
-                "list the resources the actions are for in `Resource` instead", resource, function, Vec::new()));
-        }
-        None => {}
-    }
+    let resources = statement_resources(ctx, resource, function, stmt);
     let list = match &s.action {
         Actions::Action(list) => list,
-        Actions::NotAction(list) => {
-            ctx.push(RuleId::NotActionAllow, &at("NotAction"), say(
+        Actions::NotAction(_) => {
+            ctx.push(RuleId::NotActionAllow, &at(stmt, "NotAction"), say(
                 "`NotAction` with `Allow` grants every action but the listed ones, including actions AWS adds later".to_owned(),
                 "list the actions needed in `Action` instead", resource, function, Vec::new()));
-            let _ = list;
             return;
         }
     };
@@ -242,63 +218,13 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
     let mut all = false;
     for (i, value) in list.iter().enumerate() {
         let p = if stmt.exact {
-            item_pointer_len(ctx, list.len(), &at("Action"), i)
+            item_pointer_len(ctx, list.len(), &at(stmt, "Action"), i)
         } else {
-            base.clone()
+            stmt.pointer.clone()
         };
         for text in action_texts(ctx, value, &p) {
-            match classify(ctx, &text, &p, resource, function) {
-                Written::All => {
-                    all = true;
-                    ctx.push(
-                        RuleId::StarAction,
-                        &p,
-                        say(
-                            format!("`{text}` allows every action of every service"),
-                            "list the actions the function uses (`leastpriv infer` finds them)",
-                            resource,
-                            function,
-                            vec![text.clone()],
-                        ),
-                    );
-                }
-                Written::Service(actions) => {
-                    ctx.push(
-                        RuleId::ServiceWildcard,
-                        &p,
-                        say(
-                            format!("`{text}` allows all {} actions of the service", actions.len()),
-                            "list the actions the function uses (`leastpriv infer` finds them)",
-                            resource,
-                            function,
-                            vec![text.clone()],
-                        ),
-                    );
-                    granted.extend(actions.into_iter().map(|a| (a, p.clone(), false)));
-                }
-                Written::Wildcard(actions) => {
-                    if actions.len() >= BROAD_WILDCARD {
-                        ctx.push(
-                            RuleId::BroadWildcard,
-                            &p,
-                            say(
-                                format!(
-                                    "`{text}` expands to {} actions: {}",
-                                    actions.len(),
-                                    listed(&actions)
-                                ),
-                                "list only the actions used",
-                                resource,
-                                function,
-                                actions.clone(),
-                            ),
-                        );
-                    }
-                    granted.extend(actions.into_iter().map(|a| (a, p.clone(), false)));
-                }
-                Written::One(action) => granted.push((action, p.clone(), true)),
-                Written::Unknown => {}
-            }
+            let written = classify(ctx, &text, &p, resource, function);
+            all |= wildcard_findings(ctx, &text, &p, resource, function, written, &mut granted);
         }
     }
     if all {
@@ -308,15 +234,103 @@ pub(crate) fn statement(ctx: &mut Ctx<'_>, resource: &str, function: Option<&str
         .into_iter()
         .filter_map(|(a, p, explicit)| ctx.catalog.action(&a).ok().map(|i| (i, p, explicit)))
         .collect();
-    resource_checks(
-        ctx,
-        resource,
-        function,
-        &infos,
-        &resources,
-        !s.condition.is_empty(),
-        stmt.exact,
-    );
+    let scope =
+        Scope { resource, function, conditioned: !s.condition.is_empty(), written: stmt.exact };
+    resource_checks(ctx, &scope, &infos, &resources);
+}
+
+/// Where a finding on a statement is, and whether it is about values the user wrote.
+struct Scope<'s> {
+    resource: &'s str,
+    function: Option<&'s str>,
+    conditioned: bool,
+    written: bool,
+}
+
+/// The pointer of a member of a statement (the statement's own when it was generated).
+fn at(stmt: &Stmt, member: &str) -> String {
+    if stmt.exact { format!("{}/{member}", stmt.pointer) } else { stmt.pointer.clone() }
+}
+
+/// The shapes of a statement's `Resource` values, with their pointers; `NotResource` reported.
+fn statement_resources(
+    ctx: &mut Ctx<'_>,
+    resource: &str,
+    function: Option<&str>,
+    stmt: &Stmt,
+) -> Vec<(String, Shape)> {
+    let mut out = Vec::new();
+    match &stmt.statement.resource {
+        Some(Resources::Resource(list)) => {
+            for (i, value) in list.iter().enumerate() {
+                let p = if stmt.exact {
+                    item_pointer_len(ctx, list.len(), &at(stmt, "Resource"), i)
+                } else {
+                    stmt.pointer.clone()
+                };
+                for shape in arn::shapes(value, ctx.params) {
+                    ctx.unresolved(shape.unresolved.iter().cloned(), &p);
+                    out.push((p.clone(), shape));
+                }
+            }
+        }
+        Some(Resources::NotResource(_)) => {
+            ctx.push(RuleId::NotResourceAllow, &at(stmt, "NotResource"), say(
+                "`NotResource` with `Allow` grants the actions on every resource but the listed ones".to_owned(),
+                "list the resources the actions are for in `Resource` instead", resource, function, Vec::new()));
+        }
+        None => {}
+    }
+    out
+}
+
+/// Reports `*`, service and broad wildcards; adds what a written action grants to `granted`.
+/// True for `*`.
+fn wildcard_findings(
+    ctx: &mut Ctx<'_>,
+    text: &str,
+    p: &str,
+    resource: &str,
+    function: Option<&str>,
+    written: Written,
+    granted: &mut Vec<(String, String, bool)>,
+) -> bool {
+    let use_infer = "list the actions the function uses (`leastpriv infer` finds them)";
+    match written {
+        Written::All => {
+            let message = format!("`{text}` allows every action of every service");
+            ctx.push(
+                RuleId::StarAction,
+                p,
+                say(message, use_infer, resource, function, vec![text.to_owned()]),
+            );
+            return true;
+        }
+        Written::Service(actions) => {
+            let message = format!("`{text}` allows all {} actions of the service", actions.len());
+            ctx.push(
+                RuleId::ServiceWildcard,
+                p,
+                say(message, use_infer, resource, function, vec![text.to_owned()]),
+            );
+            granted.extend(actions.into_iter().map(|a| (a, p.to_owned(), false)));
+        }
+        Written::Wildcard(actions) => {
+            if actions.len() >= BROAD_WILDCARD {
+                let message =
+                    format!("`{text}` expands to {} actions: {}", actions.len(), listed(&actions));
+                ctx.push(
+                    RuleId::BroadWildcard,
+                    p,
+                    say(message, "list only the actions used", resource, function, actions.clone()),
+                );
+            }
+            granted.extend(actions.into_iter().map(|a| (a, p.to_owned(), false)));
+        }
+        Written::One(action) => granted.push((action, p.to_owned(), true)),
+        Written::Unknown => {}
+    }
+    false
 }
 
 fn item_pointer_len(ctx: &Ctx<'_>, len: usize, at: &str, i: usize) -> String {
@@ -342,13 +356,11 @@ fn action_texts(ctx: &mut Ctx<'_>, value: &Value, at: &str) -> Vec<String> {
 
 fn resource_checks(
     ctx: &mut Ctx<'_>,
-    resource: &str,
-    function: Option<&str>,
+    scope: &Scope<'_>,
     infos: &[(ActionInfo, String, bool)],
     resources: &[(String, Shape)],
-    conditioned: bool,
-    written: bool,
 ) {
+    let (resource, function, conditioned) = (scope.resource, scope.function, scope.conditioned);
     let star = resources.iter().find(|(_, s)| s.is_star());
     if let Some((p, _)) = star {
         let scoped: Vec<String> = dedup(
@@ -376,39 +388,8 @@ fn resource_checks(
             );
         }
     }
-    // Resources that never match: explicit actions the user wrote (not SAM's own templates).
-    if written && !resources.is_empty() {
-        for (info, p, explicit) in infos {
-            if !explicit {
-                continue;
-            }
-            let matches = resources.iter().any(|(_, shape)| {
-                if info.resource_star_only() {
-                    shape.toks.iter().all(|t| *t == Tok::Any)
-                } else {
-                    info.resource_types.iter().any(|rt| {
-                        rt.arn.is_empty() || arn::overlap(&shape.toks, &arn::format_toks(&rt.arn))
-                    })
-                }
-            });
-            if !matches {
-                let expected = if info.resource_star_only() {
-                    "`*` (it supports no resource-level permissions)".to_owned()
-                } else {
-                    info.resource_types
-                        .iter()
-                        .map(|rt| format!("`{}`", rt.arn))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                };
-                let written: Vec<String> =
-                    resources.iter().map(|(_, s)| format!("`{}`", s.text)).collect();
-                ctx.push(RuleId::ResourceMismatch, p, say(
-                    format!("`{}` can never match {}: it takes {expected}", info.action, written.join(", ")),
-                    "give the action a resource of the type it takes (e.g. objects are `bucket/*`, the bucket is `bucket`)",
-                    resource, function, vec![info.action.clone()]));
-            }
-        }
+    if scope.written && !resources.is_empty() {
+        mismatches(ctx, resource, function, infos, resources);
     }
     let broad = |info: &ActionInfo| -> bool {
         resources.iter().any(|(_, s)| {
@@ -474,6 +455,48 @@ fn resource_checks(
         ctx.push(RuleId::ResourceExposure, &at, say(
             format!("{} change{} who may access resources", listed(&exposure), if exposure.len() == 1 { "s" } else { "" }),
             "remove permissions-management actions from a function's role unless it manages access", resource, function, exposure));
+    }
+}
+
+/// Explicit actions the user wrote whose resources can never match (SAM's own templates are not
+/// judged here).
+fn mismatches(
+    ctx: &mut Ctx<'_>,
+    resource: &str,
+    function: Option<&str>,
+    infos: &[(ActionInfo, String, bool)],
+    resources: &[(String, Shape)],
+) {
+    for (info, p, explicit) in infos {
+        if !explicit {
+            continue;
+        }
+        let matches = resources.iter().any(|(_, shape)| {
+            if info.resource_star_only() {
+                shape.toks.iter().all(|t| *t == Tok::Any)
+            } else {
+                info.resource_types.iter().any(|rt| {
+                    rt.arn.is_empty() || arn::overlap(&shape.toks, &arn::format_toks(&rt.arn))
+                })
+            }
+        });
+        if !matches {
+            let expected = if info.resource_star_only() {
+                "`*` (it supports no resource-level permissions)".to_owned()
+            } else {
+                info.resource_types
+                    .iter()
+                    .map(|rt| format!("`{}`", rt.arn))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            };
+            let written: Vec<String> =
+                resources.iter().map(|(_, s)| format!("`{}`", s.text)).collect();
+            ctx.push(RuleId::ResourceMismatch, p, say(
+                    format!("`{}` can never match {}: it takes {expected}", info.action, written.join(", ")),
+                    "give the action a resource of the type it takes (e.g. objects are `bucket/*`, the bucket is `bucket`)",
+                    resource, function, vec![info.action.clone()]));
+        }
     }
 }
 

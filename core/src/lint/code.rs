@@ -250,24 +250,7 @@ fn compare(ctx: &mut Ctx<'_>, id: &str, at: &str, function: &InferredFunction, d
             ),
         );
     }
-    // Services the analysis could not follow: their grants are never counted as unused.
-    let mut blind: BTreeSet<String> = BTreeSet::new();
-    let mut blind_all = false;
-    for item in &function.unresolved {
-        match item.service.as_deref().and_then(|c| ctx.catalog.crate_prefix(c)) {
-            Some(prefix) => {
-                blind.insert(prefix.to_owned());
-            }
-            None => blind_all = true,
-        }
-        ctx.push(RuleId::Unresolved, at, say(
-            format!("{}:{}: the analysis could not follow {} ({}): its grants are not counted as unused",
-                item.file.display(), item.line, item.service.as_deref().unwrap_or("a call"), item.reason),
-            "declare what it needs explicitly, or make the call visible to the analysis", Vec::new()));
-    }
-    if blind_all {
-        return;
-    }
+    let Some(blind) = blind_services(ctx, id, at, function) else { return };
     let mut by_pointer: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for g in &granted(docs, false) {
         let prefix = g.pattern.split(':').next().unwrap_or_default();
@@ -369,4 +352,38 @@ fn narrowed(catalog: &Catalog, action: &str, resources: Vec<Value>) -> Vec<Value
         .cloned()
         .collect();
     if kept.is_empty() { resources } else { kept }
+}
+
+/// Reports what the analysis could not follow; the services whose grants must not be counted as
+/// unused (`None`: none may be, a call of an unknown service was not followed).
+fn blind_services(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    at: &str,
+    function: &InferredFunction,
+) -> Option<BTreeSet<String>> {
+    let mut blind: BTreeSet<String> = BTreeSet::new();
+    let mut blind_all = false;
+    for item in &function.unresolved {
+        match item.service.as_deref().and_then(|c| ctx.catalog.crate_prefix(c)) {
+            Some(prefix) => {
+                blind.insert(prefix.to_owned());
+            }
+            None => blind_all = true,
+        }
+        ctx.push(RuleId::Unresolved, at, Say {
+            resource: Some(id.to_owned()),
+            function: Some(id.to_owned()),
+            actions: Vec::new(),
+            message: format!(
+                "{}:{}: the analysis could not follow {} ({}): its grants are not counted as unused",
+                item.file.display(),
+                item.line,
+                item.service.as_deref().unwrap_or("a call"),
+                item.reason
+            ),
+            help: "declare what it needs explicitly, or make the call visible to the analysis".to_owned(),
+        });
+    }
+    (!blind_all).then_some(blind)
 }

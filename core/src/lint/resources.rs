@@ -20,34 +20,7 @@ pub(crate) fn collect(
     // Roles first, so that policies and functions can attach to them in any order.
     for (id, resource) in resources {
         if resource.get("Type").and_then(Node::as_str) == Some("AWS::IAM::Role") {
-            let at = format!("/Resources/{}", escape(id));
-            let role = model.role(id, &at);
-            let props = resource.get("Properties");
-            if let Some(Node::List(policies)) = props.and_then(|p| p.get("Policies")) {
-                for (i, policy) in policies.iter().enumerate() {
-                    let pat = format!("{at}/Properties/Policies/{i}/PolicyDocument");
-                    if let Some(doc) = policy.get("PolicyDocument") {
-                        model.roles[role].inline_size += size(doc);
-                        let stmts = read_document(ctx, doc, &pat, true, id);
-                        model.add(
-                            role,
-                            Doc {
-                                resource: id.clone(),
-                                function: None,
-                                stmts,
-                                managed: None,
-                                pointer: pat,
-                            },
-                        );
-                    }
-                }
-            }
-            if let Some(Node::List(arns)) = props.and_then(|p| p.get("ManagedPolicyArns")) {
-                for (i, arn) in arns.iter().enumerate() {
-                    let pat = format!("{at}/Properties/ManagedPolicyArns/{i}");
-                    managed_ref(ctx, template, arn, &pat, id, None, role, model);
-                }
-            }
+            role_resource(ctx, template, id, resource, model);
         }
     }
     for (id, resource) in resources {
@@ -55,50 +28,15 @@ pub(crate) fn collect(
         let props = resource.get("Properties");
         match resource.get("Type").and_then(Node::as_str) {
             Some(kind @ ("AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy")) => {
-                let Some(doc) = props.and_then(|p| p.get("PolicyDocument")) else { continue };
-                let pat = format!("{at}/Properties/PolicyDocument");
-                let stmts = read_document(ctx, doc, &pat, true, id);
-                let inline = kind == "AWS::IAM::Policy";
-                if !inline && size(doc) > MANAGED_POLICY_MAX_SIZE {
-                    ctx.push(RuleId::PolicySize, &pat, say(
-                        format!("the managed policy is {} characters, above IAM's {MANAGED_POLICY_MAX_SIZE}", size(doc)),
-                        "split it into several managed policies, or scope it down", id, None, Vec::new()));
-                }
-                let mut attached = false;
-                if let Some(Node::List(roles)) = props.and_then(|p| p.get("Roles")) {
-                    for role in roles {
-                        if let Some(name) = referenced(role)
-                            && model.has_role(name)
-                        {
-                            let r = model.role(name, "");
-                            if inline {
-                                model.roles[r].inline_size += size(doc);
-                            }
-                            model.add(
-                                r,
-                                Doc {
-                                    resource: id.clone(),
-                                    function: None,
-                                    stmts: stmts.clone(),
-                                    managed: None,
-                                    pointer: pat.clone(),
-                                },
-                            );
-                            attached = true;
-                        }
-                    }
-                }
-                if !attached {
-                    let r = model.role(id, &at);
-                    model.add(
-                        r,
-                        Doc {
-                            resource: id.clone(),
-                            function: None,
-                            stmts,
-                            managed: None,
-                            pointer: pat,
-                        },
+                if let Some(doc) = props.and_then(|p| p.get("PolicyDocument")) {
+                    let inline = kind == "AWS::IAM::Policy";
+                    policy_resource(
+                        ctx,
+                        id,
+                        props.and_then(|p| p.get("Roles")),
+                        doc,
+                        inline,
+                        model,
                     );
                 }
             }
@@ -110,6 +48,93 @@ pub(crate) fn collect(
             }
             _ => {}
         }
+    }
+}
+
+/// An `AWS::IAM::Role`: its inline policies and managed policy ARNs.
+fn role_resource(ctx: &mut Ctx<'_>, template: &Node, id: &str, resource: &Node, model: &mut Model) {
+    let at = format!("/Resources/{}", escape(id));
+    let role = model.role(id, &at);
+    let props = resource.get("Properties");
+    if let Some(Node::List(policies)) = props.and_then(|p| p.get("Policies")) {
+        for (i, policy) in policies.iter().enumerate() {
+            let pat = format!("{at}/Properties/Policies/{i}/PolicyDocument");
+            if let Some(doc) = policy.get("PolicyDocument") {
+                model.roles[role].inline_size += size(doc);
+                let stmts = read_document(ctx, doc, &pat, true, id);
+                let doc = Doc {
+                    resource: id.to_owned(),
+                    function: None,
+                    stmts,
+                    managed: None,
+                    pointer: pat,
+                };
+                model.add(role, doc);
+            }
+        }
+    }
+    if let Some(Node::List(arns)) = props.and_then(|p| p.get("ManagedPolicyArns")) {
+        for (i, arn) in arns.iter().enumerate() {
+            let pat = format!("{at}/Properties/ManagedPolicyArns/{i}");
+            managed_ref(ctx, template, arn, &pat, id, None, role, model);
+        }
+    }
+}
+
+/// An `AWS::IAM::Policy` (inline on its roles) or `AWS::IAM::ManagedPolicy`, attached to the
+/// template's roles it names, else judged on its own.
+fn policy_resource(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    roles: Option<&Node>,
+    doc: &Node,
+    inline: bool,
+    model: &mut Model,
+) {
+    let at = format!("/Resources/{}", escape(id));
+    let pat = format!("{at}/Properties/PolicyDocument");
+    let stmts = read_document(ctx, doc, &pat, true, id);
+    if !inline && size(doc) > MANAGED_POLICY_MAX_SIZE {
+        ctx.push(
+            RuleId::PolicySize,
+            &pat,
+            say(
+                format!(
+                    "the managed policy is {} characters, above IAM's {MANAGED_POLICY_MAX_SIZE}",
+                    size(doc)
+                ),
+                "split it into several managed policies, or scope it down",
+                id,
+                None,
+                Vec::new(),
+            ),
+        );
+    }
+    let new_doc = |stmts: Vec<_>| Doc {
+        resource: id.to_owned(),
+        function: None,
+        stmts,
+        managed: None,
+        pointer: pat.clone(),
+    };
+    let mut attached = false;
+    if let Some(Node::List(roles)) = roles {
+        for role in roles {
+            if let Some(name) = referenced(role)
+                && model.has_role(name)
+            {
+                let r = model.role(name, "");
+                if inline {
+                    model.roles[r].inline_size += size(doc);
+                }
+                model.add(r, new_doc(stmts.clone()));
+                attached = true;
+            }
+        }
+    }
+    if !attached {
+        let r = model.role(id, &at);
+        model.add(r, new_doc(stmts));
     }
 }
 
@@ -259,26 +284,7 @@ fn managed_ref(
         }
         return;
     };
-    let via = implicit.map(|o| format!(" (added by {o})")).unwrap_or_default();
-    if ADMIN_POLICIES.contains(&policy.name.as_str()) {
-        ctx.push(RuleId::BroadManagedPolicy, at, say(
-            format!("`{}`{via} grants (nearly) every action on every resource", policy.name),
-            "replace it with statements naming the actions and resources the function uses (`leastpriv synth`)",
-            resource, function, Vec::new()));
-    } else if policy.name.ends_with("FullAccess") {
-        ctx.push(RuleId::BroadManagedPolicy, at, say(
-            format!("`{}`{via} grants every action of its service on every resource", policy.name),
-            "replace it with statements naming the actions and resources used (`leastpriv synth`)",
-            resource, function, Vec::new()));
-        if let Some(last) = ctx.findings.last_mut() {
-            last.severity = super::Severity::Warning;
-        }
-    } else if policy.name == "AWSLambdaBasicExecutionRole" {
-        ctx.push(RuleId::UnscopedLogs, at, say(
-            format!("`AWSLambdaBasicExecutionRole`{via} allows writing to every log group (`logs:*` actions on `*`)"),
-            "scope logs:CreateLogStream and logs:PutLogEvents to the function's own log group (`leastpriv synth` does)",
-            resource, function, Vec::new()));
-    }
+    managed_findings(ctx, &policy.name, implicit, at, resource, function);
     let stmts = policy
         .document
         .statements
@@ -295,4 +301,35 @@ fn managed_ref(
             pointer: at.to_owned(),
         },
     );
+}
+
+/// What a managed policy is worth saying (`implicit`: what added it, for SAM's own).
+fn managed_findings(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    implicit: Option<&str>,
+    at: &str,
+    resource: &str,
+    function: Option<&str>,
+) {
+    let via = implicit.map(|o| format!(" (added by {o})")).unwrap_or_default();
+    if ADMIN_POLICIES.contains(&name) {
+        ctx.push(RuleId::BroadManagedPolicy, at, say(
+            format!("`{}`{via} grants (nearly) every action on every resource", name),
+            "replace it with statements naming the actions and resources the function uses (`leastpriv synth`)",
+            resource, function, Vec::new()));
+    } else if name.ends_with("FullAccess") {
+        ctx.push(RuleId::BroadManagedPolicy, at, say(
+            format!("`{}`{via} grants every action of its service on every resource", name),
+            "replace it with statements naming the actions and resources used (`leastpriv synth`)",
+            resource, function, Vec::new()));
+        if let Some(last) = ctx.findings.last_mut() {
+            last.severity = super::Severity::Warning;
+        }
+    } else if name == "AWSLambdaBasicExecutionRole" {
+        ctx.push(RuleId::UnscopedLogs, at, say(
+            format!("`AWSLambdaBasicExecutionRole`{via} allows writing to every log group (`logs:*` actions on `*`)"),
+            "scope logs:CreateLogStream and logs:PutLogEvents to the function's own log group (`leastpriv synth` does)",
+            resource, function, Vec::new()));
+    }
 }
