@@ -306,3 +306,28 @@ fn code_never_counts_unresolved_services_as_unused() {
     assert!(unused.iter().any(|f| f["actions"][0] == "kms:Decrypt"), "{unused:#?}");
     assert!(findings.iter().all(|f| f["rule"] != "missing-grant"));
 }
+
+#[test]
+fn config_suppressions_and_the_threshold_pick_what_fails() {
+    let dir = std::env::temp_dir().join(format!("leastpriv-lint-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("lint.toml");
+    std::fs::write(
+        &config,
+        "[[suppress]]\nrule = \"resource-star\"\nfile = \"role-ddb-star.json\"\nreason = \"tables created at run time\"\n\n[[suppress]]\nrule = \"data-exfiltration\"\nresource = \"F\"\nreason = \"reads every table by design\"\n",
+    )
+    .unwrap();
+    let file = "tests/lint-corpus/role-ddb-star.json";
+    let (value, code) = json(&["lint", "--format", "json", file]);
+    assert_eq!(code, 1, "{value}");
+    let config = config.to_str().unwrap();
+    let (value, code) = json(&["lint", "--format", "json", "--config", config, file]);
+    assert_eq!(code, 0, "{value}");
+    let star = value["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "resource-star");
+    assert_eq!(star.unwrap()["suppressed"], "tables created at run time");
+    // Warnings only: failing at error and above passes.
+    let (_, code) = json(&["lint", "--format", "json", "--min-severity", "error", file]);
+    assert_eq!(code, 0);
+    let out = leastpriv(&["lint", "--config", "/nonexistent/lint.toml", file]);
+    assert_eq!(out.status.code(), Some(2));
+}
