@@ -43,7 +43,7 @@ pub fn one_line(diagnostic: &Diagnostic, display: &Path) -> String {
 }
 
 /// Byte offset of a 1-based line and 0-based character column.
-fn offset(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn offset(text: &str, line: usize, column: usize) -> usize {
     let mut at = 0;
     for (number, content) in text.split_inclusive('\n').enumerate() {
         if number + 1 == line {
