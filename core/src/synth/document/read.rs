@@ -138,7 +138,7 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
                 Some((scalar(value, style, tag.as_deref(), &span)?, anchor, 1))
             }
             Event::SequenceStart(anchor, tag) => {
-                open(&mut stack, &span)?;
+                open(&stack, &span)?;
                 stack.push(Open::List {
                     anchor,
                     tag: tag.map(Cow::into_owned),
@@ -148,7 +148,7 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
                 None
             }
             Event::MappingStart(anchor, tag) => {
-                open(&mut stack, &span)?;
+                open(&stack, &span)?;
                 stack.push(Open::Map {
                     anchor,
                     tag: tag.map(Cow::into_owned),
@@ -224,7 +224,7 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
     Ok(root.unwrap_or(Node::Null))
 }
 
-fn open(stack: &mut Vec<Open>, span: &Span) -> Result<(), DocumentError> {
+fn open(stack: &[Open], span: &Span) -> Result<(), DocumentError> {
     if stack.len() >= MAX_DEPTH {
         return Err(error(format!(
             "the YAML nests more than {MAX_DEPTH} lists and maps deep at {}",
