@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
 use leastpriv_core::catalog::Catalog;
+use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::pipeline::check_crate;
 use leastpriv_core::project;
 
@@ -37,7 +38,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         let (sources, results) = check_crate(catalog, &info.dir);
         for (path, error) in &sources.errors {
             problems += 1;
-            out.push_str(&format!("{}: error[unreadable-source]: {error}\n", path.display()));
+            out.push_str(&format!(
+                "{}: error[unreadable-source]: {}\n",
+                escape_control(&path.display().to_string()),
+                escape_control(error)
+            ));
         }
         for result in &results {
             handlers += 1;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use leastpriv_core::diagnostic::Diagnostic;
+use leastpriv_core::diagnostic::{Diagnostic, escape_control};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, Severity};
 
 /// Renders one diagnostic against its file's text (`display` is the name shown).
@@ -11,21 +11,27 @@ pub fn render(diagnostic: &Diagnostic, display: &Path, text: &str) -> String {
     let end = diagnostic.span.end();
     let from = offset(text, start.line, start.column);
     let to = offset(text, end.line, end.column).max(from);
-    let mut help = diagnostic.notes.join("\n");
+    let mut help = escape_control(&diagnostic.notes.join("\n")).into_owned();
     if let Some(h) = &diagnostic.help {
         if !help.is_empty() {
             help.push('\n');
         }
-        help.push_str(h);
+        help.push_str(&escape_control(h));
     }
-    let mut report = MietteDiagnostic::new(diagnostic.message.clone())
+    let mut report = MietteDiagnostic::new(escape_control(&diagnostic.message).into_owned())
         .with_code(format!("leastpriv::{}", diagnostic.code))
         .with_severity(Severity::Error)
         .with_label(LabeledSpan::at(from..to, "here"));
     if !help.is_empty() {
         report = report.with_help(help);
     }
-    let source = NamedSource::new(display.display().to_string(), text.to_owned());
+    // Control characters in the source shown as `?`, one byte for one, so offsets stay.
+    let shown: String = text
+        .chars()
+        .map(|c| if c.is_ascii_control() && !matches!(c, '\n' | '\r' | '\t') { '?' } else { c })
+        .collect();
+    let name = escape_control(&display.display().to_string()).into_owned();
+    let source = NamedSource::new(name, shown);
     format!("{:?}", Report::new(report).with_source_code(source))
 }
 
@@ -34,11 +40,11 @@ pub fn one_line(diagnostic: &Diagnostic, display: &Path) -> String {
     let start = diagnostic.span.start();
     format!(
         "{}:{}:{}: error[{}]: {}",
-        display.display(),
+        escape_control(&display.display().to_string()),
         start.line,
         start.column + 1,
         diagnostic.code,
-        diagnostic.message
+        escape_control(&diagnostic.message)
     )
 }
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
+use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::evaluate::{
     Context, Evaluation, PolicyKind, PolicySet, Request, check_evaluable,
 };
@@ -158,7 +159,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.json {
         output::json(&evaluation)?;
     } else {
-        output::text(&render(&evaluation))?;
+        output::text(&escape_control(&render(&evaluation)))?;
     }
     Ok(ExitCode::SUCCESS)
 }
