@@ -8,6 +8,7 @@ mod check;
 mod error;
 mod explain;
 mod infer;
+mod input;
 mod output;
 mod report;
 mod schema;

@@ -71,8 +71,7 @@ fn policy_error(path: &Path, err: PolicyError) -> CliError {
 
 /// Reads, resolves and checks one policy file.
 fn load(path: &Path, params: &Params) -> Result<Policy, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| CliError::input(format!("cannot read {}: {err}", path.display())))?;
+    let text = crate::input::read_text(path, "the policy")?;
     let policy = Policy::from_json_str_with_conditions(&text, params)
         .map_err(|err| policy_error(path, err))?;
     let policy = policy.resolve(params).map_err(|mut err| {

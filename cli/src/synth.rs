@@ -387,8 +387,7 @@ fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rende
     let Some(template) = &args.template else {
         return Err(CliError::input("--format sam needs --template FILE (the SAM template)"));
     };
-    let text = std::fs::read_to_string(template)
-        .map_err(|err| CliError::input(format!("cannot read {}: {err}", template.display())))?;
+    let text = crate::input::read_text(template, "the template")?;
     let options = SamOptions {
         template_dir: template_dir(template).to_path_buf(),
         crate_dir: info.dir.clone(),

@@ -155,3 +155,49 @@ fn control_characters_from_inputs_are_escaped() {
     assert!(!err.contains('\x1b'), "{err:?}");
     assert!(err.contains("Evil\\u{1b}[31m"), "{err}");
 }
+
+#[test]
+fn templates_and_policies_must_be_regular_files_of_bounded_size() {
+    let dir = scratch("inputs");
+    let orders = example("orders");
+    let big = dir.join("big.yaml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(17 * 1024 * 1024).unwrap();
+    let out = leastpriv(&["synth", s(&orders), "--format", "sam", "--template", s(&big)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("larger than"), "{}", stderr(&out));
+    let pipe = dir.join("pipe.json");
+    mkfifo(&pipe);
+    let out = leastpriv(&[
+        "simulate",
+        "--policy",
+        s(&pipe),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a regular file"), "{}", stderr(&out));
+}
+
+#[test]
+fn corrupting_templates_are_refused_with_exit_2() {
+    let dir = scratch("bad-templates");
+    let orders = example("orders");
+    let base = std::fs::read_to_string(orders.join("template.yaml")).unwrap();
+    let cases = [
+        (format!("{base}---\nSecond: doc\n"), "second YAML document"),
+        (format!("{base}Mappings:\n  A: &a {{k: v}}\n  B:\n    <<: *a\n"), "merge key"),
+        (format!("{}x\n", "- ".repeat(15_000)), "nests more than"),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let path = dir.join(format!("t{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let args = ["synth", s(&orders), "--format", "sam", "--template", s(&path), "--in-place"];
+        let out = leastpriv(&args);
+        assert_eq!(out.status.code(), Some(2), "case {i}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "case {i}: {}", stderr(&out));
+        assert_eq!(&std::fs::read_to_string(&path).unwrap(), text, "case {i}: untouched");
+    }
+}
