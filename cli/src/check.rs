@@ -50,13 +50,14 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
             let shown = info.dir.join(&result.file);
             let shown = shown.strip_prefix(&args.path).map(PathBuf::from).unwrap_or(shown);
+            let source = report::Source::new(&text);
             for d in &result.diagnostics {
                 problems += 1;
                 if args.short {
                     out.push_str(&report::one_line(d, &shown));
                     out.push('\n');
                 } else {
-                    out.push_str(&report::render(d, &shown, &text));
+                    out.push_str(&report::render(d, &shown, &source));
                     out.push('\n');
                 }
             }

@@ -366,15 +366,20 @@ fn print_diagnostics(
     let mut out = String::new();
     for (path, error) in &sources.errors {
         problems += 1;
-        out.push_str(&format!("{}: error[unreadable-source]: {error}\n", path.display()));
+        out.push_str(&format!(
+            "{}: error[unreadable-source]: {}\n",
+            escape_control(&path.display().to_string()),
+            escape_control(error)
+        ));
     }
     for result in results.iter().filter(|r| !r.diagnostics.is_empty()) {
         let file = sources.files.iter().find(|f| f.display == result.file);
         let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
         let shown = info.dir.join(&result.file);
+        let source = report::Source::new(&text);
         for d in &result.diagnostics {
             problems += 1;
-            out.push_str(&report::render(d, &shown, &text));
+            out.push_str(&report::render(d, &shown, &source));
             out.push('\n');
         }
     }

@@ -201,3 +201,33 @@ fn corrupting_templates_are_refused_with_exit_2() {
         assert_eq!(&std::fs::read_to_string(&path).unwrap(), text, "case {i}: untouched");
     }
 }
+
+#[test]
+fn ten_thousand_attribute_entries_check_in_linear_time() {
+    let dir = tiny_crate("wide-attribute");
+    let entries: Vec<String> =
+        (0..10_000).map(|i| format!("s3(bucket = \"b{i}\", read)")).collect();
+    std::fs::write(
+        dir.join("src/main.rs"),
+        format!(
+            "#[leastpriv::role({})]\n\
+             async fn handler(s3: &aws_sdk_s3::Client) -> Result<(), Box<dyn std::error::Error>> {{\n\
+             \x20   s3.get_object().bucket(\"b0\").key(\"k\").send().await?;\n    Ok(())\n}}\n\
+             fn main() {{}}\n",
+            entries.join(",\n")
+        ),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = leastpriv(&["check", s(&dir), "--short"]);
+    let short = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("9999 problem(s)"), "{}", stderr(&out));
+    let started = Instant::now();
+    let out = leastpriv(&["check", s(&dir)]);
+    let full = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    // Measured 0.8 s and 3.3 s (debug build, one core); the seconds allow a loaded machine.
+    assert!(short < Duration::from_secs(15), "--short took {short:?}");
+    assert!(full < Duration::from_secs(40), "the full report took {full:?}");
+}

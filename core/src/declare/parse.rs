@@ -544,15 +544,13 @@ impl Ctx<'_> {
 
     /// Two entries of the same service naming the same resource.
     fn duplicates(&mut self, decl: &Declaration) {
-        for (i, later) in decl.entries.iter().enumerate() {
-            let earlier = decl.entries[..i].iter().find(|e| {
-                e.prefix == later.prefix
-                    && e.keys
-                        .iter()
-                        .map(|(k, v)| (k, &v.value))
-                        .eq(later.keys.iter().map(|(k, v)| (k, &v.value)))
-            });
-            if earlier.is_some() {
+        // A set of what earlier entries name: linear in the number of entries (10,000 entries
+        // took a minute with a scan per entry).
+        let mut seen = std::collections::HashSet::new();
+        for later in &decl.entries {
+            let name: (&str, Vec<(&String, &Template)>) =
+                (&later.prefix, later.keys.iter().map(|(k, v)| (k, &v.value)).collect());
+            if !seen.insert(name) {
                 self.error(
                     later.span,
                     &format!("duplicate entry {}", later.label()),
