@@ -149,7 +149,8 @@ impl Node {
 
     /// Reads a one-document YAML text, turning intrinsic tags into their JSON form. A second
     /// document, a merge key (`<<`), an unknown `!!` tag, nesting deeper than [`MAX_DEPTH`]
-    /// or aliases expanding past a size budget are errors; aliases are expanded.
+    /// or aliases expanding past a size budget are errors; aliases are expanded. An empty text
+    /// is an empty [`Node::Plain`].
     pub fn from_yaml_str(text: &str) -> Result<Node, DocumentError> {
         read::read(text)
     }

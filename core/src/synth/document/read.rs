@@ -192,8 +192,10 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
                 match key.take() {
                     Some(name) => entries.push((name, node)),
                     None => {
+                        // Only a plain `<<` is a merge key; a quoted one is a string.
+                        let merge_key = matches!(&node, Node::Plain(t) if t == "<<");
                         let name = key_text(node, &span)?;
-                        if name == "<<" {
+                        if merge_key {
                             return Err(error(format!(
                                 "YAML merge key `<<` at {}: CloudFormation does not read it; \
                                  write the merged keys out",
@@ -221,7 +223,8 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
             }
         }
     }
-    Ok(root.unwrap_or(Node::Null))
+    // An empty document is an empty plain scalar, as it is written back.
+    Ok(root.unwrap_or(Node::Plain(String::new())))
 }
 
 fn open(stack: &[Open], span: &Span) -> Result<(), DocumentError> {
