@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
@@ -29,8 +30,9 @@ enum Open {
         anchor: usize,
         tag: Option<Tag>,
         entries: Vec<(String, Node)>,
-        /// The keys, once there are enough of them for a linear scan to cost.
-        seen: HashSet<String>,
+        /// Hashes of the keys, once there are enough of them for a linear scan to cost (a hash
+        /// seen before is confirmed by a scan).
+        seen: HashSet<u64>,
         key: Option<String>,
         size: usize,
     },
@@ -112,6 +114,7 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
     let mut documents = 0usize;
     let mut root: Option<Node> = None;
     let mut created = 0usize;
+    let hasher = std::hash::RandomState::new();
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| error(format!("invalid YAML: {e}")))?;
         // (node, anchor, size) completed by this event, if any.
@@ -203,13 +206,10 @@ pub(crate) fn read(text: &str) -> Result<Node, DocumentError> {
                             )));
                         }
                         if seen.is_empty() && entries.len() >= 16 {
-                            seen.extend(entries.iter().map(|(k, _)| k.clone()));
+                            seen.extend(entries.iter().map(|(k, _)| hasher.hash_one(k)));
                         }
-                        let repeated = if seen.is_empty() {
-                            entries.iter().any(|(k, _)| *k == name)
-                        } else {
-                            !seen.insert(name.clone())
-                        };
+                        let repeated = (seen.is_empty() || !seen.insert(hasher.hash_one(&name)))
+                            && entries.iter().any(|(k, _)| *k == name);
                         if repeated {
                             return Err(error(format!(
                                 "duplicate key `{}` at {}",
