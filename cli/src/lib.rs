@@ -12,6 +12,7 @@ mod desired;
 mod error;
 mod explain;
 mod infer;
+mod input;
 mod lint;
 mod output;
 mod report;
