@@ -15,7 +15,6 @@ mod infer;
 mod lint;
 mod output;
 mod report;
-mod sarif;
 mod schema;
 mod simulate;
 mod synth;
