@@ -16,7 +16,6 @@ mod input;
 mod lint;
 mod output;
 mod report;
-mod sarif;
 mod schema;
 mod simulate;
 mod synth;

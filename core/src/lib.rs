@@ -14,5 +14,6 @@ pub mod managed;
 pub mod pipeline;
 pub mod policy;
 pub mod project;
+pub mod sarif;
 pub mod serverless;
 pub mod synth;

@@ -1,72 +1,46 @@
-//! SARIF 2.1.0 output of lint findings (for code scanning): one run, every rule with its id and
-//! help URI, one result per finding with its region; suppressed findings carry a suppression.
+//! SARIF 2.1.0 output of lint findings (for code scanning), through the shared writer
+//! ([`crate::sarif`]): every rule with its id and help URI, one result per finding with its
+//! region; suppressed findings carry a suppression.
 
-use serde_json::{Value, json};
+use serde_json::{Map, json};
 
 use super::{Finding, RULES, Severity};
+use crate::sarif::{self, Level, PhysicalLocation, Region, Run};
 
-fn level(severity: Severity) -> &'static str {
+fn level(severity: Severity) -> Level {
     match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+        Severity::Info => Level::Note,
     }
 }
 
-fn result(finding: &Finding) -> Value {
-    let index = RULES.iter().position(|r| r.id == finding.rule).unwrap_or_default();
-    let mut location = json!({ "artifactLocation": { "uri": finding.file.replace('\\', "/") } });
-    if finding.line > 0 {
-        location["region"] =
-            json!({ "startLine": finding.line, "startColumn": finding.column.max(1) });
-    }
-    let mut result = json!({
-        "ruleId": finding.rule,
-        "ruleIndex": index,
-        "level": level(finding.severity),
-        "message": { "text": format!("{} (help: {})", finding.message, finding.help) },
-        "locations": [ { "physicalLocation": location } ],
-        "properties": {
-            "resource": finding.resource,
-            "function": finding.function,
-            "actions": finding.actions,
-        },
-    });
-    if let Some(reason) = &finding.suppressed {
-        result["suppressions"] = json!([{ "kind": "external", "justification": reason }]);
-    }
+fn result(finding: &Finding) -> sarif::Finding {
+    let message = format!("{} (help: {})", finding.message, finding.help);
+    let mut result = sarif::Finding::new(finding.rule, level(finding.severity), message);
+    let region =
+        (finding.line > 0).then_some(Region { line: finding.line, column: finding.column });
+    result.physical = Some(PhysicalLocation { uri: finding.file.clone(), region });
+    let mut properties = Map::new();
+    properties.insert("resource".to_owned(), json!(finding.resource));
+    properties.insert("function".to_owned(), json!(finding.function));
+    properties.insert("actions".to_owned(), json!(finding.actions));
+    result.properties = properties;
+    result.suppression = finding.suppressed.clone();
     result
 }
 
 /// The SARIF log of `findings` (pretty JSON with a trailing newline).
 pub fn render(findings: &[&Finding], version: &str) -> String {
-    let rules: Vec<Value> = RULES
+    let rules = RULES
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.id,
-                "shortDescription": { "text": r.title },
-                "helpUri": r.rule.help_uri(),
-                "defaultConfiguration": { "level": level(r.severity) },
-            })
+        .map(|r| sarif::Rule {
+            id: r.id.to_owned(),
+            description: r.title.to_owned(),
+            help_uri: Some(r.rule.help_uri()),
+            level: level(r.severity),
         })
         .collect();
-    let results: Vec<Value> = findings.iter().map(|f| result(f)).collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "leastpriv",
-                "version": version,
-                "informationUri": "https://example.invalid/leastpriv",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    let results = findings.iter().map(|f| result(f)).collect();
+    Run { version: version.to_owned(), rules, results }.render()
 }
