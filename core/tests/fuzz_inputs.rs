@@ -1,6 +1,6 @@
-//! Stable-toolchain fuzzing with proptest: the template reader and writer, the policy parser
-//! and the attribute parser take generated and mutated inputs without panicking, and a
-//! template read and written reads back to the same tree.
+//! Stable-toolchain fuzzing with proptest: the template reader and writer, the policy parser,
+//! the ARN/wildcard matcher, the evaluator and the attribute parser take generated and mutated
+//! inputs without panicking, and a template read and written reads back to the same tree.
 //!
 //! Bounded like every proptest (256 cases per property by default; `PROPTEST_CASES` raises it,
 //! as `.ci/run` does for a longer run). Seeds: the templates of the examples, mutated.
@@ -169,6 +169,42 @@ proptest! {
         )),
     ]) {
         let _ = Policy::from_json_str(&text);
+    }
+
+    #[test]
+    fn the_wildcard_matcher_never_panics_and_keeps_its_laws(
+        pattern in prop_oneof![any::<String>(), "[a-z*?$:/{}-]{0,30}"],
+        text in prop_oneof![any::<String>(), "[a-z:/-]{0,30}"],
+    ) {
+        let hit = leastpriv_core::evaluate::wildcard_match(&pattern, &text);
+        // `*` matches everything; a pattern without `*`, `?` or `$` matches exactly itself.
+        prop_assert!(leastpriv_core::evaluate::wildcard_match("*", &text));
+        if !pattern.contains(['*', '?', '$']) {
+            prop_assert_eq!(hit, pattern == text);
+        }
+        // Appending `*` never loses a match.
+        if hit {
+            let wider = format!("{}*", pattern);
+            prop_assert!(leastpriv_core::evaluate::wildcard_match(&wider, &text));
+        }
+    }
+
+    #[test]
+    fn the_evaluator_never_panics_on_any_policy_or_request(
+        text in prop_oneof![
+            any::<String>(),
+            (text(), text(), text()).prop_map(|(a, r, c)| format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{a}","Resource":"{r}","Condition":{{"StringLike":{{"aws:username":"{c}"}}}}}}]}}"#
+            )),
+        ],
+        action in prop_oneof![any::<String>(), "[a-z0-9]{1,8}:[A-Za-z*?]{0,12}"],
+        resource in prop_oneof![any::<String>(), "arn:aws:[a-z0-9]{1,6}:[a-z0-9-]{0,9}:[0-9]{0,12}:[a-z/*?${}]{0,20}"],
+    ) {
+        if let Ok(policy) = Policy::from_json_str(&text) {
+            let set = leastpriv_core::evaluate::PolicySet::new().identity("p", &policy);
+            let request = leastpriv_core::evaluate::Request::new(&action, &resource);
+            let _ = set.evaluate(&request);
+        }
     }
 
     #[test]
