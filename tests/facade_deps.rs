@@ -30,7 +30,10 @@ fn runtime_tree(package: &str) -> Vec<String> {
 fn the_facade_and_the_examples_link_none_of_the_engine() {
     for package in ["leastpriv", "image-resize", "orders", "queue-worker"] {
         let tree = runtime_tree(package);
-        assert!(tree.iter().any(|p| p == "leastpriv"), "{package} does not use leastpriv: {tree:?}");
+        assert!(
+            tree.iter().any(|p| p == "leastpriv"),
+            "{package} does not use leastpriv: {tree:?}"
+        );
         let engine: Vec<&String> = tree.iter().filter(|p| ENGINE.contains(&p.as_str())).collect();
         assert!(engine.is_empty(), "{package} links engine crates at run time: {engine:?}");
     }
