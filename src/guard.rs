@@ -515,3 +515,41 @@ macro_rules! guarded_client {
         )
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{find_field, names_resource, wildcard};
+    use std::fmt;
+
+    /// Writes its text in small pieces, as derived `Debug` does.
+    struct Pieces(&'static [&'static str]);
+
+    impl fmt::Debug for Pieces {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.iter().try_for_each(|p| f.write_str(p))
+        }
+    }
+
+    #[test]
+    fn finds_a_field_split_across_writes_and_unescapes_it() {
+        let input = Pieces(&["Input { bo", "dy: Some(\"x\"), buck", "et: Some(\"up", "\\\"l\") }"]);
+        assert_eq!(find_field(&input, &["bucket"]).as_deref(), Some("up\"l"));
+        assert_eq!(find_field(&input, &["table_name"]), None);
+        let nested = Pieces(&["X { unbucket: Some(\"no\"), bucket: Some(\"yes\") }"]);
+        assert_eq!(find_field(&nested, &["bucket"]).as_deref(), Some("yes"));
+        let unfinished = Pieces(&["X { bucket: Some(\"cut"]);
+        assert_eq!(find_field(&unfinished, &["bucket"]), None);
+    }
+
+    #[test]
+    fn names_match_urls_arns_and_patterns() {
+        assert!(names_resource("jobs", "https://sqs.eu-west-1.amazonaws.com/1/jobs"));
+        assert!(!names_resource("jobs", "https://sqs.eu-west-1.amazonaws.com/1/myjobs"));
+        assert!(names_resource("alerts", "arn:aws:sns:eu-west-1:1:alerts"));
+        assert!(names_resource("app-*", "app-orders"));
+        assert!(!names_resource("app-*", "payments"));
+        assert!(wildcard(b"a?c*", b"abcdef"));
+        assert!(!wildcard(b"a?c", b"abcd"));
+        assert!(wildcard(b"*", b""));
+    }
+}
