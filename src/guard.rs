@@ -79,9 +79,10 @@ pub struct Call {
 /// `env = "…"` variable, else from a literal name (`orders-*` patterns match like IAM's
 /// `StringLike`); a `${Reference}` without `env` cannot be resolved and is not checked. Limits:
 /// the field is read from the input's `Debug` text, so a field the SDK redacts is not seen; the
-/// first field so named wins (also inside nested structures, as in DynamoDB transactions); an
-/// in-memory body printed before the field (S3 `PutObject`) is scanned, in linear time; S3 object
-/// keys and second resources (a copy source) are not checked.
+/// first field so named wins (also inside nested structures, as in DynamoDB transactions); the
+/// scan stops at a `body` field and after 16 KiB, so a resource printed after a body (the bucket
+/// of S3 `PutObject`) is not checked, only the operation; S3 object keys and second resources (a
+/// copy source) are not checked.
 #[derive(Clone)]
 pub struct Guard {
     role: &'static Role,
@@ -413,7 +414,7 @@ fn find_field(input: &dyn fmt::Debug, fields: &[&str]) -> Option<String> {
         return None;
     }
     let needles: Vec<String> = fields.iter().map(|f| format!(" {f}: Some(\"")).collect();
-    let mut scan = Scan { needles: &needles, tail: String::new(), value: None };
+    let mut scan = Scan { needles: &needles, tail: String::new(), value: None, seen: 0 };
     // The scan aborts the formatting with an error once it has the value.
     let _ = write!(scan, "{input:?}");
     scan.value.and_then(|v| v.done.then_some(v.text))
@@ -423,7 +424,16 @@ struct Scan<'a> {
     needles: &'a [String],
     tail: String,
     value: Option<Value>,
+    /// Bytes of `Debug` text seen before the value.
+    seen: usize,
 }
+
+/// Where the scan gives up: an in-memory body's `Debug` text is written byte by byte (tens of
+/// nanoseconds each), so a field printed after a body (S3 `PutObject`'s `bucket`) is not read.
+const STOP: &str = " body: ";
+
+/// At most this much `Debug` text is scanned for the field.
+const BUDGET: usize = 16 * 1024;
 
 struct Value {
     text: String,
@@ -437,6 +447,10 @@ impl fmt::Write for Scan<'_> {
             Some(_) => s,
             None => {
                 self.tail.push_str(s);
+                self.seen += s.len();
+                if self.seen > BUDGET || self.tail.contains(STOP) {
+                    return Err(fmt::Error);
+                }
                 let found = (self.needles.iter())
                     .filter_map(|n| self.tail.find(n.as_str()).map(|at| at + n.len()))
                     .min();
@@ -479,7 +493,7 @@ impl Scan<'_> {
 
 /// Keeps only as much of the text as a needle split across writes can need.
 fn keep_tail(tail: &mut String, needles: &[String]) {
-    let keep = needles.iter().map(String::len).max().unwrap_or(0);
+    let keep = needles.iter().map(String::len).max().unwrap_or(0).max(STOP.len());
     if tail.len() > keep {
         let mut cut = tail.len() - keep;
         while !tail.is_char_boundary(cut) {
@@ -532,11 +546,13 @@ mod tests {
 
     #[test]
     fn finds_a_field_split_across_writes_and_unescapes_it() {
-        let input = Pieces(&["Input { bo", "dy: Some(\"x\"), buck", "et: Some(\"up", "\\\"l\") }"]);
+        let input = Pieces(&["Input { ac", "l: Some(\"x\"), buck", "et: Some(\"up", "\\\"l\") }"]);
         assert_eq!(find_field(&input, &["bucket"]).as_deref(), Some("up\"l"));
         assert_eq!(find_field(&input, &["table_name"]), None);
         let nested = Pieces(&["X { unbucket: Some(\"no\"), bucket: Some(\"yes\") }"]);
         assert_eq!(find_field(&nested, &["bucket"]).as_deref(), Some("yes"));
+        let after_body = Pieces(&["X { body: ByteStream { .. }, bucket: Some(\"b\") }"]);
+        assert_eq!(find_field(&after_body, &["bucket"]), None);
         let unfinished = Pieces(&["X { bucket: Some(\"cut"]);
         assert_eq!(find_field(&unfinished, &["bucket"]), None);
     }
