@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "target" / "bench-compile"
 
+PROFILE = ""  # extra Cargo.toml lines for every generated crate (--build-override)
 SDK_FEATURES = 'default-features = false, features = ["rt-tokio", "default-https-client"]'
 
 
@@ -108,7 +109,7 @@ noop = {{ path = "{noop_macro()}" }}
 {deps}
 
 [workspace]
-"""
+{PROFILE}"""
     )
     half = n // 2
     (root / "src" / "lib.rs").write_text(
@@ -142,9 +143,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--handlers", type=int, action="append", help="crate sizes (default 50, 200)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--build-override",
+        action="store_true",
+        help="add the README's optional `[profile.dev.build-override] opt-level = 3` to every crate",
+    )
     args = parser.parse_args()
+    global PROFILE
+    if args.build_override:
+        PROFILE = "\n[profile.dev.build-override]\nopt-level = 3\n"
     sizes = args.handlers or [50, 200]
-    target = WORK / "target"
+    target = WORK / ("target-build-override" if args.build_override else "target")
     rows = []
     for n in sizes:
         crates = {kind: generate(n, kind) for kind in ("annotated", "noop", "bare")}

@@ -400,7 +400,7 @@ async fn audit(args: Args) -> Result<ExitCode, CliError> {
     match args.format {
         Format::Human => output::text(&render::human(&report))?,
         Format::Json => output::json(&report)?,
-        Format::Sarif => output::json(&render::sarif(&report))?,
+        Format::Sarif => output::text(&render::sarif(&report).render())?,
     }
     let code = if report.errors() {
         EXIT_INPUT

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
 use leastpriv_core::catalog::Catalog;
+use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::pipeline::check_crate;
 use leastpriv_core::project;
 
@@ -37,7 +38,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         let (sources, results) = check_crate(catalog, &info.dir);
         for (path, error) in &sources.errors {
             problems += 1;
-            out.push_str(&format!("{}: error[unreadable-source]: {error}\n", path.display()));
+            out.push_str(&format!(
+                "{}: error[unreadable-source]: {}\n",
+                escape_control(&path.display().to_string()),
+                escape_control(error)
+            ));
         }
         for result in &results {
             handlers += 1;
@@ -45,13 +50,14 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
             let shown = info.dir.join(&result.file);
             let shown = shown.strip_prefix(&args.path).map(PathBuf::from).unwrap_or(shown);
+            let source = report::Source::new(&text);
             for d in &result.diagnostics {
                 problems += 1;
                 if args.short {
                     out.push_str(&report::one_line(d, &shown));
                     out.push('\n');
                 } else {
-                    out.push_str(&report::render(d, &shown, &text));
+                    out.push_str(&report::render(d, &shown, &source));
                     out.push('\n');
                 }
             }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use leastpriv_core::diagnostic::escape_control;
+
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the command ran and found problems (findings, drift, denied checks).
@@ -36,9 +38,11 @@ impl CliError {
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.message)?;
+        // Text from inputs (file names, template keys, attribute values) may hold control
+        // characters: they are escaped, never sent to the terminal.
+        write!(f, "error: {}", escape_control(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", escape_control(help))?;
         }
         Ok(())
     }

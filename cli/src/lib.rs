@@ -12,9 +12,10 @@ mod desired;
 mod error;
 mod explain;
 mod infer;
+mod input;
+mod lint;
 mod output;
 mod report;
-mod sarif;
 mod schema;
 mod simulate;
 mod synth;
@@ -44,6 +45,8 @@ enum Command {
     Check(check::Args),
     /// Infer the actions each binary needs and suggest a declaration.
     Infer(infer::Args),
+    /// Find over-permissive roles in templates and policies.
+    Lint(lint::Args),
     /// Judge a request against IAM policies (allow, explicit_deny or implicit_deny).
     Simulate(simulate::Args),
     /// Print the JSON Schema of a format (e.g. `policy`).
@@ -78,6 +81,7 @@ where
         Command::Catalog(args) => catalog::run(args),
         Command::Check(args) => check::run(args),
         Command::Infer(args) => infer::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Synth(args) => synth::run(args),

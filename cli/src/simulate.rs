@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
+use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::evaluate::{
     Context, Evaluation, PolicyKind, PolicySet, Request, check_evaluable,
 };
@@ -70,9 +71,9 @@ fn policy_error(path: &Path, err: PolicyError) -> CliError {
 
 /// Reads, resolves and checks one policy file.
 fn load(path: &Path, params: &Params) -> Result<Policy, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| CliError::input(format!("cannot read {}: {err}", path.display())))?;
-    let policy = Policy::from_json_str(&text).map_err(|err| policy_error(path, err))?;
+    let text = crate::input::read_text(path, "the policy")?;
+    let policy = Policy::from_json_str_with_conditions(&text, params)
+        .map_err(|err| policy_error(path, err))?;
     let policy = policy.resolve(params).map_err(|mut err| {
         if let Some(help) = &mut err.help {
             *help = help
@@ -157,7 +158,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.json {
         output::json(&evaluation)?;
     } else {
-        output::text(&render(&evaluation))?;
+        output::text(&escape_control(&render(&evaluation)))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 use leastpriv_core::catalog::Catalog;
+use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::pipeline::{HandlerResult, check_crate};
 use leastpriv_core::project::{self, CrateInfo};
 use leastpriv_core::synth::render::{Format, Rendered, render};
@@ -243,27 +244,85 @@ fn template_dir(template: &Path) -> &Path {
     template.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory and a rename (an
-/// existing file keeps its permissions). On any error `path` is untouched.
+/// Writes `text` to `path`, never replacing anything but a regular file.
+///
+/// A symbolic link is followed (the link stays, the file it names is written); a regular file
+/// (or a new one) is replaced through a temporary file in its own directory and a rename, keeping
+/// its permissions, so on any error it is untouched; a device or pipe (`-o /dev/stdout`) is
+/// written directly, never replaced; a directory or socket is an error.
 fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
-    let fail =
-        |err: std::io::Error| CliError::input(format!("cannot write {}: {err}", path.display()));
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let shown = escape_control(&path.display().to_string()).into_owned();
+    let fail = |err: std::io::Error| CliError::input(format!("cannot write {shown}: {err}"));
+    let target = resolve_links(path).map_err(fail)?;
+    let old = match std::fs::metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(fail(err)),
+    };
+    if let Some(meta) = &old
+        && !meta.is_file()
+    {
+        if meta.is_dir() {
+            return Err(CliError::input(format!("cannot write {shown}: it is a directory"))
+                .with_help("end the path with `/` to write into the directory"));
+        }
+        // A device or pipe: write into it, never replace it with a regular file.
+        let mut file = std::fs::OpenOptions::new().write(true).open(&target).map_err(fail)?;
+        return std::io::Write::write_all(&mut file, text.as_bytes()).map_err(fail);
+    }
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.leastpriv-{}.tmp", std::process::id()));
-    let written = std::fs::write(&temp, text).and_then(|()| match std::fs::metadata(path) {
-        Ok(old) => std::fs::set_permissions(&temp, old.permissions()),
-        Err(_) => Ok(()),
-    });
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (temp, mut file) = create_temp(dir, &name).map_err(fail)?;
+    let written = std::io::Write::write_all(&mut file, text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| match &old {
+            Some(old) => std::fs::set_permissions(&temp, old.permissions()),
+            None => Ok(()),
+        });
+    drop(file);
     if let Err(err) = written {
         let _ = std::fs::remove_file(&temp);
         return Err(fail(err));
     }
-    std::fs::rename(&temp, path).map_err(|err| {
+    std::fs::rename(&temp, &target).map_err(|err| {
         let _ = std::fs::remove_file(&temp);
         fail(err)
     })
+}
+
+/// The path a chain of symbolic links ends at (the path itself when it is no link; the target
+/// may not exist yet).
+fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// A new file next to the target (never an existing one: `create_new`).
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut attempt = 0u32;
+    loop {
+        let temp = dir.join(format!(".{name}.leastpriv-{}-{attempt}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 /// A unified diff of the committed file against the fresh output.
@@ -307,15 +366,20 @@ fn print_diagnostics(
     let mut out = String::new();
     for (path, error) in &sources.errors {
         problems += 1;
-        out.push_str(&format!("{}: error[unreadable-source]: {error}\n", path.display()));
+        out.push_str(&format!(
+            "{}: error[unreadable-source]: {}\n",
+            escape_control(&path.display().to_string()),
+            escape_control(error)
+        ));
     }
     for result in results.iter().filter(|r| !r.diagnostics.is_empty()) {
         let file = sources.files.iter().find(|f| f.display == result.file);
         let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
         let shown = info.dir.join(&result.file);
+        let source = report::Source::new(&text);
         for d in &result.diagnostics {
             problems += 1;
-            out.push_str(&report::render(d, &shown, &text));
+            out.push_str(&report::render(d, &shown, &source));
             out.push('\n');
         }
     }
@@ -328,8 +392,7 @@ fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rende
     let Some(template) = &args.template else {
         return Err(CliError::input("--format sam needs --template FILE (the SAM template)"));
     };
-    let text = std::fs::read_to_string(template)
-        .map_err(|err| CliError::input(format!("cannot read {}: {err}", template.display())))?;
+    let text = crate::input::read_text(template, "the template")?;
     let options = SamOptions {
         template_dir: template_dir(template).to_path_buf(),
         crate_dir: info.dir.clone(),
@@ -343,10 +406,10 @@ fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rende
         }
     })?;
     for note in &merged.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", escape_control(note));
     }
     for warning in &merged.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", escape_control(warning));
     }
     Ok(Rendered { file_name: sam_file_name(template), text: merged.text })
 }
@@ -424,7 +487,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             if old.as_deref() != Some(doc.text.as_str()) {
                 output::text(&diff(path, old.as_deref().unwrap_or_default(), &doc.text))?;
                 let state = if old.is_some() { "is out of date" } else { "does not exist" };
-                eprintln!("error: {} {state}", path.display());
+                eprintln!("error: {} {state}", escape_control(&path.display().to_string()));
                 stale.push(path);
             }
         }
@@ -436,7 +499,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     }
     for (doc, path) in docs.iter().zip(&paths) {
         write_atomically(path, &doc.text)?;
-        eprintln!("wrote {}", path.display());
+        eprintln!("wrote {}", escape_control(&path.display().to_string()));
     }
     Ok(ExitCode::SUCCESS)
 }

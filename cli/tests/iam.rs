@@ -310,6 +310,47 @@ fn ok(out: Output) -> String {
     text(&out)
 }
 
+/// Validates a SARIF log against the vendored SARIF 2.1.0 schema (the lint test's), with the
+/// `jsonschema` package of the venv `LEASTPRIV_MOTO` comes from (else the repository's `.venv`);
+/// skipped with a note when there is no such python.
+fn assert_valid_sarif(sarif: &[u8]) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = match std::env::var_os("LEASTPRIV_MOTO") {
+        Some(moto) => PathBuf::from(moto).with_file_name("python"),
+        None => root.join(".venv/bin/python"),
+    };
+    if !python.exists() {
+        eprintln!("skipped the SARIF schema validation: no {}", python.display());
+        return;
+    }
+    let file = std::env::temp_dir().join(format!(
+        "leastpriv-audit-{}-{}.sarif",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::write(&file, sarif).unwrap();
+    let schema = root.join("cli/tests/data/sarif-2.1.0-rtm.5.json");
+    let check = Command::new(&python)
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             jsonschema.Draft4Validator(schema).validate(json.load(open(sys.argv[2])))\n\
+             print('valid')",
+        ])
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        check.status.success(),
+        "SARIF invalid: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -453,6 +494,33 @@ fn policies_added_out_of_band_are_excess_and_a_removed_statement_is_missing() {
         human.contains("s3:PutObject on arn:aws:s3:::th/thumbs/* (no identity policy"),
         "{human}"
     );
+
+    // The same drift as SARIF: one result per excess and missing grant, on the role, valid
+    // against the SARIF 2.1.0 schema.
+    let mut args = vec!["audit", "--role", "iam-app-Resize", "--role", "iam-app-Notify"];
+    args.extend_from_slice(&["--no-last-accessed", "--format", "sarif", path.to_str().unwrap()]);
+    args.extend_from_slice(PARAMS);
+    let out = leastpriv(&url, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    let excess = results.iter().filter(|r| r["ruleId"] == "excess-permission").count();
+    assert_eq!(excess, 1 + sqs.len(), "{sarif:#}");
+    let missing: Vec<&Value> =
+        results.iter().filter(|r| r["ruleId"] == "missing-permission").collect();
+    assert_eq!(missing.len(), 1, "{sarif:#}");
+    assert_eq!(missing[0]["level"], "error");
+    let location = &missing[0]["locations"][0];
+    assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], "src/bin/resize.rs");
+    let role_arn = location["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap();
+    assert!(role_arn.ends_with("/iam-app-Resize"), "{role_arn}");
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"], "{r:#}");
+    }
+    assert_valid_sarif(&out.stdout);
 
     // apply restores its own policy and leaves what it did not write alone.
     let plan = ok(apply(&url, &[]));

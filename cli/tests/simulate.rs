@@ -395,3 +395,63 @@ fn schema_policy_prints_the_json_schema() {
     let out = leastpriv(&["schema", "manifesto"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn statement_level_fn_if_takes_the_branch_its_condition_gives() {
+    let p = policy(
+        "statement_if",
+        "if.json",
+        json!([
+            {"Fn::If": ["IsProd",
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                {"Ref": "AWS::NoValue"}]}
+        ]),
+    );
+    let args = |cond: &'static str| {
+        vec!["--policy", &p, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(["--param".to_owned(), format!("IsProd={cond}")])
+            .collect::<Vec<String>>()
+    };
+    let run = |cond| {
+        let a = args(cond);
+        simulate_json(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(run("true")["decision"], "allow");
+    assert_eq!(run("false")["decision"], "implicit_deny");
+    // Without the condition: an error naming it.
+    let out = leastpriv(&[
+        "simulate",
+        "--policy",
+        &p,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::b/k",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("IsProd"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unclosed_sub_reference_is_an_error() {
+    let p = policy(
+        "unclosed_sub",
+        "sub.json",
+        json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Sub": "arn:aws:s3:::${Bucket/*"}}]),
+    );
+    let out = leastpriv(&[
+        "simulate",
+        "--policy",
+        &p,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::b/k",
+        "--param",
+        "Bucket=b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unclosed `${`"), "{}", stderr(&out));
+}

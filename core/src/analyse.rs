@@ -15,6 +15,7 @@
 //! in a map, sent over a channel, called through a function value, used in a macro the analysis
 //! cannot read — is an [`Unresolved`] item, never silently dropped.
 
+mod limits;
 mod load;
 mod sources;
 mod types;

@@ -111,3 +111,20 @@ impl fmt::Display for Diagnostic {
         f.write_str(&self.full_message())
     }
 }
+
+/// `text` with its control characters (other than newline and tab) written as `\u{…}` escapes,
+/// so that text from an input echoed in a message cannot drive the terminal.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

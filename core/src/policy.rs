@@ -181,6 +181,19 @@ impl Policy {
         parse::policy(&json)
     }
 
+    /// Reads a policy from JSON text like [`Policy::from_json_str`], first choosing the branch of
+    /// each statement-level `{"Fn::If": ["Condition", statement, statement]}` by the
+    /// condition's value in `conditions` (`true`/`false`); a branch `{"Ref": "AWS::NoValue"}`
+    /// drops the statement. A condition without a value is an error naming it.
+    pub fn from_json_str_with_conditions(
+        text: &str,
+        conditions: &Params,
+    ) -> Result<Self, PolicyError> {
+        let json: json::Json =
+            serde_json::from_str(text).map_err(|e| PolicyError::from_json(&e))?;
+        parse::policy_with(&json, Some(conditions))
+    }
+
     /// Reads a policy from an already parsed JSON value (e.g. a `PolicyDocument` taken out of a
     /// CloudFormation template).
     pub fn from_json_value(value: &serde_json::Value) -> Result<Self, PolicyError> {

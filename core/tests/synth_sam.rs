@@ -258,3 +258,28 @@ fn attributes_of_resources_elsewhere_become_parameters_and_json_stays_json() {
     assert!(!merged.text.contains("${JobsQueue.QueueName}"), "{}", merged.text);
     assert!(merged.text.contains("${JobsQueueQueueName}"), "{}", merged.text);
 }
+
+#[test]
+fn keys_are_never_added_next_to_an_fn_if() {
+    let m = manifest("image-resize");
+    let cases = [
+        SMALL.replace(
+            "      Environment:\n        Variables:\n",
+            "      Environment: !If\n        - Prod\n        - Variables:\n",
+        ),
+        SMALL.replace(
+            "        Variables:\n",
+            "        Variables: !If [Prod, {A: b}, {A: c}]\n        Other:\n",
+        ),
+        SMALL.replace(
+            "      Handler: bootstrap\n      Policies",
+            "      Handler: bootstrap\n      LoggingConfig: !If [Prod, {LogFormat: JSON}, !Ref AWS::NoValue]\n      Policies",
+        ),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let node = Node::from_yaml_str(text).unwrap();
+        let err = merge(node, &m, &options("image-resize")).unwrap_err();
+        assert!(err.message.contains("computed by Fn::If"), "case {i}: {err}");
+        assert!(err.help.as_deref().unwrap_or_default().contains("plain map"), "case {i}");
+    }
+}

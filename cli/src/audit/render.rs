@@ -3,8 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use leastpriv_core::sarif::{Finding, Level, LogicalLocation, PhysicalLocation, Rule, Run};
+
 use super::{LastAccessed, Report, RoleReport};
-use crate::sarif::{self, Finding, Rule};
 
 /// How many actions of one group the text shows before "… and N more".
 const SHOWN: usize = 6;
@@ -125,92 +126,231 @@ pub(super) fn human(report: &Report) -> String {
     out
 }
 
-const RULES: &[Rule] = &[
-    Rule {
-        id: "excess-permission",
-        description: "The role grants an action on a resource the function does not need.",
-    },
-    Rule {
-        id: "missing-permission",
-        description: "The function needs an action on a resource the role does not grant.",
-    },
-    Rule {
-        id: "trust-drift",
-        description: "The role's trust policy differs from the one derived.",
-    },
-    Rule {
-        id: "boundary-drift",
-        description: "The role's permissions boundary differs from the declared one.",
-    },
-    Rule {
-        id: "unaccounted-role",
-        description: "A role leastpriv created for a function that no longer exists.",
-    },
-    Rule { id: "function-without-role", description: "A function with no deployed role." },
-    Rule { id: "audit-error", description: "A role that could not be audited." },
+/// The audit's rules: id, what it means, the level of its results.
+const RULES: &[(&str, &str, Level)] = &[
+    (
+        "excess-permission",
+        "The role grants an action on a resource the function does not need.",
+        Level::Warning,
+    ),
+    (
+        "missing-permission",
+        "The function needs an action on a resource the role does not grant.",
+        Level::Error,
+    ),
+    ("trust-drift", "The role's trust policy differs from the one derived.", Level::Warning),
+    (
+        "boundary-drift",
+        "The role's permissions boundary differs from the declared one.",
+        Level::Error,
+    ),
+    (
+        "unaccounted-role",
+        "A role leastpriv created for a function that no longer exists.",
+        Level::Warning,
+    ),
+    ("function-without-role", "A function with no deployed role.", Level::Warning),
+    ("audit-error", "A role that could not be audited.", Level::Error),
 ];
 
-/// The report as a SARIF log.
-pub(super) fn sarif(report: &Report) -> serde_json::Value {
+/// A result of `rule` at the level `RULES` gives it (every id used here is there; the tests
+/// check), on the role or function `resource` (if any).
+fn finding(rule: &str, message: String, resource: Option<&str>) -> Finding {
+    let level = RULES.iter().find(|(id, ..)| *id == rule).map_or(Level::Warning, |r| r.2);
+    let mut finding = Finding::new(rule, level, message);
+    if let Some(resource) = resource {
+        finding.logical.push(LogicalLocation {
+            fully_qualified_name: resource.to_owned(),
+            kind: "resource".to_owned(),
+        });
+    }
+    finding
+}
+
+fn role_findings(role: &RoleReport, findings: &mut Vec<Finding>) {
+    let resource = role.arn.as_deref().unwrap_or(&role.role);
+    let at = |rule, message| {
+        let mut finding = finding(rule, message, Some(resource));
+        finding.physical =
+            role.file.as_ref().map(|file| PhysicalLocation { uri: file.clone(), region: None });
+        finding
+    };
+    if let Some(error) = &role.error {
+        findings.push(at("audit-error", error.clone()));
+    }
+    for e in &role.excess {
+        let message = format!(
+            "role {} grants {} on {} ({} statement {}), which the function does not need",
+            role.role, e.action, e.resource, e.policy, e.statement
+        );
+        findings.push(at("excess-permission", message));
+    }
+    for m in &role.missing {
+        let message = format!(
+            "role {} does not grant {} on {}: {}",
+            role.role, m.action, m.resource, m.reason
+        );
+        findings.push(at("missing-permission", message));
+    }
+    if let Some(t) = &role.trust {
+        let message =
+            format!("role {}: trust policy {} differs from {}", role.role, t.deployed, t.needed);
+        findings.push(at("trust-drift", message));
+    }
+    if let Some(b) = &role.boundary {
+        let message =
+            format!("role {}: boundary {} differs from {}", role.role, b.deployed, b.needed);
+        findings.push(at("boundary-drift", message));
+    }
+}
+
+/// The report as a SARIF run (rendered by the shared writer).
+pub(super) fn sarif(report: &Report) -> Run {
     let mut findings = Vec::new();
     for role in &report.roles {
-        let at = |rule, level, message| Finding {
-            rule,
-            level,
-            message,
-            file: role.file.clone(),
-            resource: Some(role.arn.clone().unwrap_or_else(|| role.role.clone())),
-        };
-        if let Some(error) = &role.error {
-            findings.push(at("audit-error", "error", error.clone()));
-        }
-        for e in &role.excess {
-            let message = format!(
-                "role {} grants {} on {} ({} statement {}), which the function does not need",
-                role.role, e.action, e.resource, e.policy, e.statement
-            );
-            findings.push(at("excess-permission", "warning", message));
-        }
-        for m in &role.missing {
-            let message = format!(
-                "role {} does not grant {} on {}: {}",
-                role.role, m.action, m.resource, m.reason
-            );
-            findings.push(at("missing-permission", "error", message));
-        }
-        if let Some(t) = &role.trust {
-            let message = format!(
-                "role {}: trust policy {} differs from {}",
-                role.role, t.deployed, t.needed
-            );
-            findings.push(at("trust-drift", "warning", message));
-        }
-        if let Some(b) = &role.boundary {
-            let message =
-                format!("role {}: boundary {} differs from {}", role.role, b.deployed, b.needed);
-            findings.push(at("boundary-drift", "error", message));
-        }
+        role_findings(role, &mut findings);
     }
     for u in &report.unaccounted_roles {
-        findings.push(Finding {
-            rule: "unaccounted-role",
-            level: "warning",
-            message: format!(
-                "role {} was made for the function {}, which is gone",
-                u.role, u.function
-            ),
-            file: None,
-            resource: Some(u.role.clone()),
-        });
+        let message =
+            format!("role {} was made for the function {}, which is gone", u.role, u.function);
+        findings.push(finding("unaccounted-role", message, Some(&u.role)));
     }
     for f in &report.functions_without_role {
-        findings.push(Finding {
-            rule: "function-without-role",
-            level: "warning",
-            message: format!("function {f} has no deployed role"),
-            file: None,
-            resource: None,
-        });
+        findings.push(finding(
+            "function-without-role",
+            format!("function {f} has no deployed role"),
+            None,
+        ));
     }
-    sarif::log(RULES, &findings)
+    let rules = RULES
+        .iter()
+        .map(|&(id, description, level)| Rule {
+            id: id.to_owned(),
+            description: description.to_owned(),
+            help_uri: None,
+            level,
+        })
+        .collect();
+    Run { version: env!("CARGO_PKG_VERSION").to_owned(), rules, results: findings }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use leastpriv_core::evaluate::drift::{Excess, Missing};
+
+    use super::super::{Difference, Unaccounted};
+    use super::*;
+
+    fn role(name: &str) -> RoleReport {
+        RoleReport {
+            role: name.to_owned(),
+            arn: Some(format!("arn:aws:iam::123456789012:role/{name}")),
+            function: Some("Resize".to_owned()),
+            file: Some("src/bin/resize.rs".to_owned()),
+            excess: Vec::new(),
+            missing: Vec::new(),
+            trust: None,
+            boundary: None,
+            last_accessed: LastAccessed::Skipped,
+            error: None,
+        }
+    }
+
+    /// A report with one result of every rule.
+    fn report() -> Report {
+        let mut drifting = role("app-Resize");
+        drifting.excess.push(Excess {
+            policy: "inline:oob".to_owned(),
+            statement: 0,
+            action: "s3:DeleteObject".to_owned(),
+            resource: "arn:aws:s3:::up/*".to_owned(),
+        });
+        drifting.missing.push(Missing {
+            action: "s3:PutObject".to_owned(),
+            resource: "arn:aws:s3:::th/thumbs/*".to_owned(),
+            reason: "no identity policy allows it".to_owned(),
+        });
+        let differs = Difference { deployed: "a".to_owned(), needed: "b".to_owned() };
+        drifting.trust = Some(differs.clone());
+        drifting.boundary = Some(differs);
+        let mut failed = role("app-Notify");
+        failed.arn = None;
+        failed.file = None;
+        failed.error = Some("AccessDenied".to_owned());
+        Report {
+            crate_name: "app".to_owned(),
+            roles: vec![drifting, failed],
+            unaccounted_roles: vec![Unaccounted {
+                role: "app-Gone".to_owned(),
+                function: "Gone".to_owned(),
+            }],
+            functions_without_role: vec!["Orphan".to_owned()],
+            other_roles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_result_names_its_rule_by_id_and_index() {
+        let log = sarif(&report()).log();
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let results = run["results"].as_array().unwrap();
+        let ids: Vec<&str> = results.iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+        let mut every: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        let mut seen = ids.clone();
+        every.sort_unstable();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, every, "one result of every rule");
+        for r in results {
+            let index = usize::try_from(r["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[index]["id"], r["ruleId"]);
+            assert_eq!(rules[index]["defaultConfiguration"]["level"], r["level"]);
+        }
+        let excess = &results[0];
+        assert_eq!(excess["ruleId"], "excess-permission");
+        assert_eq!(excess["level"], "warning");
+        let location = &excess["locations"][0];
+        assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], "src/bin/resize.rs");
+        assert_eq!(
+            location["logicalLocations"][0]["fullyQualifiedName"],
+            "arn:aws:iam::123456789012:role/app-Resize"
+        );
+        let orphan = results.last().unwrap();
+        assert_eq!(orphan["ruleId"], "function-without-role");
+        assert!(orphan.get("locations").is_none());
+    }
+
+    /// The log validates against the vendored SARIF 2.1.0 schema (the lint test's), with the
+    /// repository venv's `jsonschema`; skipped with a note when there is no venv.
+    #[test]
+    fn the_log_validates_against_the_sarif_schema() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let python = root.join(".venv/bin/python");
+        if !python.exists() {
+            eprintln!("skipped the SARIF schema validation: no {}", python.display());
+            return;
+        }
+        let file = std::env::temp_dir()
+            .join(format!("leastpriv-audit-render-{}.sarif", std::process::id()));
+        std::fs::write(&file, sarif(&report()).render()).unwrap();
+        let check = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import json, sys, jsonschema\n\
+                 schema = json.load(open(sys.argv[1]))\n\
+                 jsonschema.Draft4Validator(schema).validate(json.load(open(sys.argv[2])))",
+            ])
+            .arg(root.join("cli/tests/data/sarif-2.1.0-rtm.5.json"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        assert!(
+            check.status.success(),
+            "SARIF invalid: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
 }

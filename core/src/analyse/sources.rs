@@ -134,7 +134,7 @@ impl CrateSources {
             self.load_module_file(root, &r.file, r.key.clone(), has_lines);
         }
         let mut rest = Vec::new();
-        collect_rs(src_dir, &mut rest, &mut self.watched);
+        super::limits::collect_rs(src_dir, &mut rest, &mut self.watched);
         rest.sort();
         let fallback = roots.iter().find(|r| r.is_lib).or_else(|| roots.first());
         for path in rest {
@@ -186,7 +186,7 @@ impl CrateSources {
             return;
         }
         self.seen_raw.insert(path.to_path_buf());
-        match std::fs::read_to_string(path) {
+        match super::limits::read_source(path) {
             Ok(text) => {
                 // Files outside the analysed crate (path dependencies) are shown by their full
                 // path.
@@ -207,7 +207,7 @@ impl CrateSources {
                     self.load_module_file(root, &file, format!("{module}::{name}"), has_lines);
                 }
             }
-            Err(err) => self.errors.push((path.to_path_buf(), err.to_string())),
+            Err(err) => self.errors.push((path.to_path_buf(), err)),
         }
     }
 
@@ -235,6 +235,10 @@ impl CrateSources {
         has_lines: bool,
         module: &str,
     ) -> Vec<(String, PathBuf)> {
+        if let Err(err) = super::limits::check_nesting(text) {
+            self.errors.push((path, err));
+            return Vec::new();
+        }
         match syn::parse_file(text) {
             Ok(ast) => {
                 let file = self.files.len();
@@ -364,19 +368,6 @@ fn child_dir(path: &Path, module: &str) -> PathBuf {
 
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>, dirs: &mut Vec<PathBuf>) {
-    dirs.push(dir.to_path_buf());
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_rs(&path, out, dirs);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The last identifier of a type path (`crate::store::Store<T>` → `Store`).

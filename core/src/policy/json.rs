@@ -1,6 +1,7 @@
 //! An order-preserving JSON tree that rejects duplicate keys: the input form of policies and of
 //! JSON templates.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -113,15 +114,53 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut members: Vec<(String, Json)> = Vec::new();
+        // A scan for few keys, a set once there are many (40,000 condition keys): linear overall.
+        let mut seen: HashSet<String> = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if members.iter().any(|(k, _)| *k == key) {
+            if seen.is_empty() && members.len() >= 16 {
+                seen.extend(members.iter().map(|(k, _)| k.clone()));
+            }
+            let repeated = if seen.is_empty() {
+                members.iter().any(|(k, _)| *k == key)
+            } else {
+                !seen.insert(key.clone())
+            };
+            if repeated {
                 return Err(de::Error::custom(format_args!(
-                    "duplicate key `{key}`: IAM and CloudFormation reject an element that repeats a key"
+                    "duplicate key `{}`: IAM and CloudFormation reject an element that repeats a key",
+                    crate::diagnostic::escape_control(&key)
                 )));
             }
             let value = map.next_value()?;
             members.push((key, value));
         }
         Ok(Json::Object(members))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn many_keys_read_in_linear_time_and_duplicates_are_found() {
+        let mut text = String::from("{");
+        for i in 0..100_000 {
+            text.push_str(&format!("\"K{i}\": {i},"));
+        }
+        text.push_str("\"K0\": 0}");
+        let started = std::time::Instant::now();
+        let err = serde_json::from_str::<Json>(&text).unwrap_err().to_string();
+        assert!(err.contains("duplicate key `K0`"), "{err}");
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = serde_json::from_str::<Json>(&text).unwrap_err().to_string();
+        assert!(err.contains("recursion limit exceeded"), "{err}");
     }
 }

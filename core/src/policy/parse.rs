@@ -5,7 +5,7 @@ use super::error::{Pointer, PolicyError};
 use super::json::Json;
 use super::principal::Principal;
 use super::value::{OneOrMany, Value};
-use super::{Actions, Effect, Policy, Principals, Resources, Statement, Version};
+use super::{Actions, Effect, Params, Policy, Principals, Resources, Statement, Version};
 
 const POLICY_KEYS: [&str; 3] = ["Version", "Id", "Statement"];
 const STATEMENT_KEYS: [&str; 10] = [
@@ -42,6 +42,11 @@ fn string(json: &Json, at: &Pointer, what: &str) -> Result<String, PolicyError> 
 
 /// Reads a whole policy document.
 pub(crate) fn policy(json: &Json) -> Result<Policy, PolicyError> {
+    policy_with(json, None)
+}
+
+/// Reads a whole policy document, choosing statement-level `Fn::If` branches by `conditions`.
+pub(crate) fn policy_with(json: &Json, conditions: Option<&Params>) -> Result<Policy, PolicyError> {
     let root = Pointer::root();
     let Json::Object(members) = json else {
         return Err(root.error(format!("a policy must be a JSON object, found {}", json.kind())));
@@ -53,7 +58,7 @@ pub(crate) fn policy(json: &Json) -> Result<Policy, PolicyError> {
         match name.as_str() {
             "Version" => policy.version = Some(version(value, &at)?),
             "Id" => policy.id = Some(string(value, &at, "Id")?),
-            "Statement" => statements = Some(statement_list(value, &at)?),
+            "Statement" => statements = Some(statement_list(value, &at, conditions)?),
             _ => return Err(unknown_key(name, &POLICY_KEYS, &at, "policy")),
         }
     }
@@ -80,16 +85,79 @@ fn version(json: &Json, at: &Pointer) -> Result<Version, PolicyError> {
     }
 }
 
-fn statement_list(json: &Json, at: &Pointer) -> Result<Vec<Statement>, PolicyError> {
+fn statement_list(
+    json: &Json,
+    at: &Pointer,
+    conditions: Option<&Params>,
+) -> Result<Vec<Statement>, PolicyError> {
     match json {
         Json::Array(items) => {
-            items.iter().enumerate().map(|(i, item)| statement(item, &at.index(i))).collect()
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let at = at.index(i);
+                if let Some(item) = chosen(item, &at, conditions)? {
+                    out.push(statement(item, &at)?);
+                }
+            }
+            Ok(out)
         }
-        Json::Object(_) => Ok(vec![statement(json, at)?]),
+        Json::Object(_) => match chosen(json, at, conditions)? {
+            Some(item) => Ok(vec![statement(item, at)?]),
+            None => Ok(Vec::new()),
+        },
         other => Err(at.error(format!(
             "`Statement` must be an object or a list of objects, found {}",
             other.kind()
         ))),
+    }
+}
+
+/// A statement, or the branch a statement-level `Fn::If` takes (`None` for `AWS::NoValue`).
+fn chosen<'a>(
+    json: &'a Json,
+    at: &Pointer,
+    conditions: Option<&Params>,
+) -> Result<Option<&'a Json>, PolicyError> {
+    let mut json = json;
+    let mut at = at.clone();
+    // Nested `Fn::If`s are followed one level at a time (bounded by the reader's depth limit).
+    loop {
+        match json {
+            Json::Object(members) => match members.as_slice() {
+                [(function, Json::String(name))] if function == "Ref" && name == "AWS::NoValue" => {
+                    return Ok(None);
+                }
+                [(function, arg)] if function == "Fn::If" => {
+                    let at_if = at.key(function);
+                    let Json::Array(parts) = arg else {
+                        return Err(at_if.error("`Fn::If` takes [\"Condition\", then, else]"));
+                    };
+                    let [Json::String(condition), then, otherwise] = parts.as_slice() else {
+                        return Err(at_if.error("`Fn::If` takes [\"Condition\", then, else]"));
+                    };
+                    let value = conditions.and_then(|c| c.get(condition));
+                    let (branch, index) = match value {
+                        Some(v) if v.eq_ignore_ascii_case("true") => (then, 1),
+                        Some(v) if v.eq_ignore_ascii_case("false") => (otherwise, 2),
+                        _ => {
+                            return Err(at_if
+                                .error(format!(
+                                    "a statement chosen by `Fn::If` on the condition \
+                                     `{condition}`, which has no value"
+                                ))
+                                .with_help(format!(
+                                    "give the condition a value: --param {condition}=true or \
+                                     --param {condition}=false"
+                                )));
+                        }
+                    };
+                    json = branch;
+                    at = at_if.index(index);
+                }
+                _ => return Ok(Some(json)),
+            },
+            _ => return Ok(Some(json)),
+        }
     }
 }
 

@@ -149,6 +149,28 @@ fn array_arg<'a>(
     }
 }
 
+/// An `Fn::Sub` template whose every `${` is closed by a `}` (CloudFormation rejects it
+/// otherwise).
+fn check_sub(template: &str, at: &Pointer) -> Result<(), PolicyError> {
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                let offset = template.len() - rest.len() + start;
+                return Err(at
+                    .error(format!(
+                        "the `Fn::Sub` template has an unclosed `${{` at character {}",
+                        template[..offset].chars().count() + 1
+                    ))
+                    .with_help("close the reference with `}`, or write `${!` for a literal `${`"));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl CfnExpr {
     fn from_json(members: &[(String, Json)], at: &Pointer) -> Result<Self, PolicyError> {
         let Some((function, arg)) = members.first() else {
@@ -175,12 +197,14 @@ impl CfnExpr {
             },
             "Fn::Sub" => match arg {
                 Json::String(template) => {
+                    check_sub(template, &at)?;
                     Ok(CfnExpr::Sub { template: template.clone(), variables: BTreeMap::new() })
                 }
                 _ => {
                     let items =
                         array_arg(arg, &at, function, 2, "a string or [\"template\", {vars}]")?;
                     let template = string_arg(&items[0], &at.index(0), "the template")?;
+                    check_sub(&template, &at.index(0))?;
                     let Json::Object(vars) = &items[1] else {
                         return Err(at.index(1).error("`Fn::Sub` variables must be an object"));
                     };

@@ -3,17 +3,29 @@
 //!
 //! Intrinsic functions are kept in their JSON form in the tree (`{"Ref": "X"}`,
 //! `{"Fn::GetAtt": ["R", "Arn"]}`); YAML output turns them into tags and YAML input turns tags
-//! back, so a template read and written again keeps its short forms. YAML goes through
-//! `saphyr`, which keeps tags on read (`Yaml::Tagged`) and writes them.
+//! back, so a template read and written again keeps its short forms. YAML is read from
+//! `saphyr-parser`'s events ([`read`]) and written with `saphyr`'s emitter.
+//!
+//! Writing never changes what a YAML 1.1 reader (CloudFormation, cfn-lint) reads: a plain
+//! scalar that is not a plain string (`054676820928`, `0755`, `Yes`, `1e3`, `~`) keeps its
+//! source text ([`Node::Plain`]); a string that such a reader would take for something else is
+//! quoted; an intrinsic whose argument is itself written with a tag (`Fn::ImportValue: !Sub …`),
+//! is not a string, list or map (`Fn::And: null`) or has no short form (`Fn::Ref`,
+//! `Fn::Transform`) keeps its long form, since a node takes one tag and a tagged scalar reads
+//! as a string; `Fn::GetAtt` is written `!GetAtt A.B` only when the resource has no dot.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use saphyr::{LoadableYamlNode, Mapping, Scalar, ScalarStyle, Tag, Yaml, YamlEmitter};
+use saphyr::{Mapping, Scalar, ScalarStyle, Tag, Yaml, YamlEmitter};
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::policy::json::Json;
+
+mod read;
+
+pub use read::MAX_DEPTH;
 
 /// A JSON/YAML value whose maps keep their keys in the order written.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +42,10 @@ pub enum Node {
     List(Vec<Node>),
     /// A map, in key order as written.
     Map(Vec<(String, Node)>),
+    /// A plain YAML scalar that a YAML 1.1 or 1.2 reader takes for null, a boolean, a number or
+    /// a date, kept as its source text (`054676820928`, `0755`, `Yes`, `1e3`, `~`) so that it
+    /// is written back unchanged. In JSON it is the value a YAML 1.1 reader gives it.
+    Plain(String),
 }
 
 /// A document that cannot be read or converted.
@@ -131,13 +147,44 @@ impl Node {
         Ok(text)
     }
 
-    /// Reads the first document of a YAML text, turning intrinsic tags into their JSON form.
+    /// Reads a one-document YAML text, turning intrinsic tags into their JSON form. A second
+    /// document, a merge key (`<<`), an unknown `!!` tag, nesting deeper than [`MAX_DEPTH`]
+    /// or aliases expanding past a size budget are errors; aliases are expanded. An empty text
+    /// is an empty [`Node::Plain`].
     pub fn from_yaml_str(text: &str) -> Result<Node, DocumentError> {
-        let docs = Yaml::load_from_str(text).map_err(|e| error(format!("invalid YAML: {e}")))?;
-        match docs.first() {
-            Some(doc) => from_yaml(doc),
-            None => Ok(Node::Null),
+        read::read(text)
+    }
+
+    /// The value of a [`Node::Plain`] as a YAML 1.1 reader resolves it (null, a boolean, a
+    /// decimal integer, a float, else its text); any other node as it is.
+    pub fn resolved(&self) -> Node {
+        let Node::Plain(text) = self else { return self.clone() };
+        match text.as_str() {
+            "" | "~" | "null" | "Null" | "NULL" => return Node::Null,
+            "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+                return Node::Bool(true);
+            }
+            "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+                return Node::Bool(false);
+            }
+            _ => {}
         }
+        let octal_like = text.trim_start_matches(['-', '+']).starts_with('0') && text.len() > 1;
+        if !octal_like && !text.contains('_') {
+            if let Ok(n) = text.parse::<i64>() {
+                return Node::Number(n.into());
+            }
+            if let Ok(n) = text.parse::<u64>() {
+                return Node::Number(n.into());
+            }
+            if text.contains('.')
+                && let Ok(f) = text.parse::<f64>()
+                && let Some(n) = serde_json::Number::from_f64(f)
+            {
+                return Node::Number(n);
+            }
+        }
+        Node::String(text.clone())
     }
 }
 
@@ -151,14 +198,45 @@ fn intrinsic(entries: &[(String, Node)]) -> Option<(&str, &Node)> {
     }
 }
 
+/// The functions written with a short-form tag (`Fn::Transform` and the language extensions'
+/// functions keep their long form).
+const SHORT_FORMS: &[&str] = &[
+    "Ref",
+    "Condition",
+    "Fn::And",
+    "Fn::Base64",
+    "Fn::Cidr",
+    "Fn::Equals",
+    "Fn::FindInMap",
+    "Fn::GetAtt",
+    "Fn::GetAZs",
+    "Fn::If",
+    "Fn::ImportValue",
+    "Fn::Join",
+    "Fn::Not",
+    "Fn::Or",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::Sub",
+];
+
+/// A map key: `Fn::Sub`, `Fn::ImportValue` (a long-form intrinsic) plain, as templates write
+/// them; anything else as a string value.
+fn yaml_key(text: &str) -> Yaml<'static> {
+    let long_form = text
+        .strip_prefix("Fn::")
+        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()));
+    if long_form {
+        return Yaml::Representation(Cow::Owned(text.to_owned()), ScalarStyle::Plain, None);
+    }
+    yaml_str(text)
+}
+
 fn yaml_str(text: &str) -> Yaml<'static> {
-    // YAML 1.1 readers (CloudFormation's, cfn-lint's) take an unquoted `2012-10-17` for a date;
-    // saphyr, being YAML 1.2, would write it bare.
-    let date_like = text.len() >= 5
-        && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
-        && text.as_bytes()[4] == b'-'
-        && text.chars().all(|c| c.is_ascii_digit() || "-:.TtZz+ ".contains(c));
-    if date_like {
+    // YAML 1.1 readers (CloudFormation's, cfn-lint's) take an unquoted `2012-10-17` for a date,
+    // `0b1`, `1_000` or `1:30` for a number; saphyr, being YAML 1.2, would write them bare.
+    // Such texts have no character that needs an escape.
+    if read::special_plain(text) {
         Yaml::Representation(Cow::Owned(text.to_owned()), ScalarStyle::DoubleQuoted, None)
     } else {
         Yaml::Value(Scalar::String(Cow::Owned(text.to_owned())))
@@ -179,80 +257,43 @@ fn to_yaml(node: &Node) -> Yaml<'static> {
             None => Yaml::Representation(Cow::Owned(n.to_string()), ScalarStyle::Plain, None),
         },
         Node::String(text) => yaml_str(text),
+        Node::Plain(text) => {
+            Yaml::Representation(Cow::Owned(text.clone()), ScalarStyle::Plain, None)
+        }
         Node::List(items) => Yaml::Sequence(items.iter().map(to_yaml).collect()),
         Node::Map(entries) => {
-            if let Some((function, arg)) = intrinsic(entries) {
+            if let Some((function, arg)) = intrinsic(entries)
+                && SHORT_FORMS.contains(&function)
+            {
                 let short = function.strip_prefix("Fn::").unwrap_or(function);
                 if function == "Fn::GetAtt"
                     && let Node::List(parts) = arg
                     && let [Node::String(resource), Node::String(attribute)] = parts.as_slice()
+                    && !resource.contains('.')
                 {
                     return tagged(short, yaml_str(&format!("{resource}.{attribute}")));
                 }
-                return tagged(short, to_yaml(arg));
+                let inner = to_yaml(arg);
+                let short_ok = match arg {
+                    Node::String(_) => !matches!(function, "Fn::GetAtt"),
+                    Node::List(_) => true,
+                    Node::Map(_) => !matches!(inner, Yaml::Tagged(..)),
+                    _ => false,
+                } && (function != "Ref" && function != "Condition"
+                    || matches!(arg, Node::String(_)));
+                if short_ok {
+                    return tagged(short, inner);
+                }
+                let mut mapping = Mapping::new();
+                mapping.insert(yaml_key(function), inner);
+                return Yaml::Mapping(mapping);
             }
             let mut mapping = Mapping::new();
             for (key, value) in entries {
-                mapping.insert(yaml_str(key), to_yaml(value));
+                mapping.insert(yaml_key(key), to_yaml(value));
             }
             Yaml::Mapping(mapping)
         }
-    }
-}
-
-fn scalar_to_node(scalar: &Scalar<'_>) -> Result<Node, DocumentError> {
-    Ok(match scalar {
-        Scalar::Null => Node::Null,
-        Scalar::Boolean(b) => Node::Bool(*b),
-        Scalar::Integer(i) => Node::Number((*i).into()),
-        Scalar::FloatingPoint(f) => Node::Number(
-            serde_json::Number::from_f64(f.0).ok_or_else(|| error("numbers must be finite"))?,
-        ),
-        Scalar::String(text) => Node::String(text.to_string()),
-    })
-}
-
-fn from_yaml(yaml: &Yaml<'_>) -> Result<Node, DocumentError> {
-    match yaml {
-        Yaml::Value(scalar) => scalar_to_node(scalar),
-        Yaml::Representation(text, _, _) => Ok(Node::String(text.to_string())),
-        Yaml::Sequence(items) => {
-            items.iter().map(from_yaml).collect::<Result<_, _>>().map(Node::List)
-        }
-        Yaml::Mapping(mapping) => {
-            let mut entries = Vec::with_capacity(mapping.len());
-            for (key, value) in mapping {
-                let key = match from_yaml(key)? {
-                    Node::String(text) => text,
-                    Node::Number(n) => n.to_string(),
-                    Node::Bool(b) => b.to_string(),
-                    _ => return Err(error("map keys must be strings")),
-                };
-                entries.push((key, from_yaml(value)?));
-            }
-            Ok(Node::Map(entries))
-        }
-        Yaml::Tagged(tag, inner) => {
-            let node = from_yaml(inner)?;
-            if tag.handle != "!" {
-                return Ok(node);
-            }
-            let function = match tag.suffix.as_str() {
-                "Ref" | "Condition" => tag.suffix.clone(),
-                "GetAtt" => {
-                    if let Node::String(text) = &node
-                        && let Some((resource, attribute)) = text.split_once('.')
-                    {
-                        return Ok(Node::get_att(resource, attribute));
-                    }
-                    "Fn::GetAtt".to_owned()
-                }
-                other => format!("Fn::{other}"),
-            };
-            Ok(Node::Map(vec![(function, node)]))
-        }
-        Yaml::Alias(_) => Err(error("YAML aliases are not supported in templates")),
-        Yaml::BadValue => Err(error("invalid YAML value")),
     }
 }
 
@@ -263,6 +304,7 @@ impl Serialize for Node {
             Node::Bool(b) => serializer.serialize_bool(*b),
             Node::Number(n) => n.serialize(serializer),
             Node::String(text) => serializer.serialize_str(text),
+            Node::Plain(_) => self.resolved().serialize(serializer),
             Node::List(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
@@ -334,7 +376,11 @@ mod tests {
              C: !Sub \"arn:${AWS::Partition}:s3:::${Bucket}/*\"\nD: !Join\n  - \",\"\n  - - !Ref X\n\
              E: []\nF: 14\nG: true\n"
         );
-        assert_eq!(Node::from_yaml_str(&yaml).unwrap(), doc);
+        // Numbers and booleans come back as their text, which writes the same.
+        let again = Node::from_yaml_str(&yaml).unwrap();
+        assert_eq!(again.get("F"), Some(&Node::Plain("14".into())));
+        assert_eq!(again.get("G").map(Node::resolved), Some(Node::Bool(true)));
+        assert_eq!(again.to_yaml().unwrap(), yaml);
         assert_eq!(Node::from_json_str(&doc.to_json_pretty()).unwrap(), doc);
     }
 
@@ -356,5 +402,98 @@ mod tests {
         assert_eq!(vars.get("S"), Some(&Node::sub("${AWS::StackName}-x")));
         let again = Node::from_yaml_str(&node.to_yaml().unwrap()).unwrap();
         assert_eq!(again, node);
+    }
+
+    fn round_trip(text: &str) -> String {
+        let node = Node::from_yaml_str(text).unwrap();
+        let written = node.to_yaml().unwrap();
+        assert_eq!(Node::from_yaml_str(&written).unwrap(), node, "{written}");
+        written
+    }
+
+    #[test]
+    fn nested_short_forms_keep_one_tag_per_node() {
+        let text = "A: !ImportValue\n  Fn::Sub: \"${Env}-x\"\nB: !Base64 {\"Fn::Sub\": x}\n\
+                    C: !GetAZs {Ref: AWS::Region}\nD: !Condition {\"Fn::Equals\": [a, b]}\n\
+                    E: {\"Fn::Transform\": {Name: M}}\n";
+        let out = round_trip(text);
+        assert_eq!(
+            out,
+            "A:\n  Fn::ImportValue: !Sub \"${Env}-x\"\nB:\n  Fn::Base64: !Sub x\n\
+             C:\n  Fn::GetAZs: !Ref \"AWS::Region\"\nD:\n  Condition: !Equals\n    - a\n    - b\n\
+             E:\n  Fn::Transform:\n    Name: M\n"
+        );
+    }
+
+    #[test]
+    fn plain_scalars_keep_their_text() {
+        let text = "A: 054676820928\nB: 0755\nC: 0o17\nD: 1e3\nE: 123456789012345678901234\n\
+                    F: Yes\nG: ~\nH: null\nI: 1_000\nJ: 1:30\nK: 0b101\nL: 2012-10-17\nM: off\n\
+                    N: 12.50\nO: .inf\nP: \"0755\"\nQ: 'Yes'\nR: !Sub 0755\nS: plain text\n";
+        assert_eq!(
+            round_trip(text),
+            "A: 054676820928\nB: 0755\nC: 0o17\nD: 1e3\n\
+            E: 123456789012345678901234\nF: Yes\nG: ~\nH: null\nI: 1_000\nJ: 1:30\nK: 0b101\n\
+            L: 2012-10-17\nM: off\nN: 12.50\nO: .inf\nP: \"0755\"\nQ: \"Yes\"\nR: !Sub \"0755\"\n\
+            S: plain text\n"
+        );
+        let node = Node::from_yaml_str("A: Yes\nB: 10\nC: 0755\nD: ~\n").unwrap();
+        assert_eq!(
+            node.to_json_pretty(),
+            "{\n  \"A\": true,\n  \"B\": 10,\n  \"C\": \"0755\",\n  \"D\": null\n}\n"
+        );
+    }
+
+    #[test]
+    fn long_forms_that_have_no_safe_short_form_stay_long() {
+        let text = "A:\n  Fn::And: null\nB:\n  Fn::Ref: X\nC:\n  Fn::GetAtt: [A.B, Name]\n\
+                    D:\n  Fn::GetAtt: R.Arn\nE:\n  Ref: 12\n";
+        assert_eq!(
+            round_trip(text),
+            "A:\n  Fn::And: null\nB:\n  Fn::Ref: X\nC: !GetAtt\n  - A.B\n  - Name\n\
+             D:\n  Fn::GetAtt: R.Arn\nE:\n  Ref: 12\n"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_keep() {
+        let err = |text: &str| Node::from_yaml_str(text).unwrap_err().message;
+        assert!(
+            err("a: 1\n---\nb: 2\n").contains("second YAML document"),
+            "{}",
+            err("a: 1\n---\nb: 2\n")
+        );
+        assert!(err("x: &x {a: 1}\ny:\n  <<: *x\n").contains("merge key"));
+        assert!(err("a: 1\na: 2\n").contains("duplicate key `a`"));
+        let deep = format!("{}x\n", "- ".repeat(20_000));
+        assert!(err(&deep).contains("nests more than 128"), "{}", err(&deep));
+        let flow = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        // The scanner stops flow collections first, with its own message.
+        assert!(err(&flow).contains("recursion limit exceeded"), "{}", err(&flow));
+        let laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                      c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                      e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n\
+                      g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+        assert!(err(laughs).contains("expand to more than"));
+        assert!(err("a: !!binary aGVsbG8=\n").contains("unsupported YAML tag"));
+    }
+
+    #[test]
+    fn anchors_bom_and_crlf_read() {
+        let node = Node::from_yaml_str("\u{feff}a: &x\r\n  b: 1\r\nc: *x\r\n").unwrap();
+        assert_eq!(node.get("c"), node.get("a"));
+        assert_eq!(node.get("a").and_then(|a| a.get("b")), Some(&Node::Plain("1".into())));
+    }
+
+    #[test]
+    fn wide_maps_read_in_linear_time() {
+        let mut text = String::new();
+        for i in 0..50_000 {
+            text.push_str(&format!("K{i}: v\n"));
+        }
+        let started = std::time::Instant::now();
+        let node = Node::from_yaml_str(&text).unwrap();
+        assert!(matches!(node, Node::Map(ref e) if e.len() == 50_000));
+        assert!(started.elapsed().as_secs() < 5);
     }
 }

@@ -136,14 +136,29 @@ fn get_mut<'a>(entries: &'a mut [(String, Node)], key: &str) -> Option<&'a mut N
     entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-/// The map under `key`, created (empty, at the end) when missing.
+/// The map under `key`, created (empty, at the end) when missing. A value computed by an
+/// intrinsic function (`Environment: !If [...]`) is refused: a key added next to it would make
+/// the template invalid (cfn-lint E3002).
 fn child_map<'a>(
     entries: &'a mut Vec<(String, Node)>,
     key: &str,
     what: &str,
 ) -> Result<&'a mut Vec<(String, Node)>, SamError> {
     let index = match entries.iter().position(|(k, _)| k == key) {
-        Some(index) => index,
+        Some(index) => {
+            if let Node::Map(inner) = &entries[index].1
+                && let [(function, _)] = inner.as_slice()
+                && (function == "Ref" || function.starts_with("Fn::"))
+            {
+                return Err(SamError::new(format!(
+                    "{what}.{key} is computed by {function}; leastpriv cannot add its keys next                      to the function without making the template invalid"
+                ))
+                .help(format!(
+                    "write {what}.{key} as a plain map (put the {function} on the values inside                      it), then run the merge again"
+                )));
+            }
+            index
+        }
         None => {
             entries.push((key.to_owned(), Node::Map(Vec::new())));
             entries.len() - 1

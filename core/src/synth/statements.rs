@@ -129,5 +129,7 @@ fn sid(statement: &Statement, catalog: &Catalog) -> String {
             _ => {}
         }
     }
+    // IAM takes only ASCII letters and digits in a `Sid`; names from inputs may hold others.
+    sid.retain(|c| c.is_ascii_alphanumeric());
     if sid.is_empty() { "Grant".to_owned() } else { sid }
 }
