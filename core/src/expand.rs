@@ -29,6 +29,10 @@ pub struct MacroContext {
     /// The file of the annotated handler, as the compiler names it (`None` where the compiler
     /// does not say, as in rust-analyzer: the handler is then looked up by name).
     pub handler_file: Option<PathBuf>,
+    /// Whether to work out the SDK operations the runtime guard checks (the facade's `runtime`
+    /// feature, passed on to the macro crate). Off, the constant's `operations` is empty and
+    /// the expansion skips walking every operation of the declared services.
+    pub guard_table: bool,
 }
 
 /// Where the compiler's handler is: its name and the positions of its name and of its body's
@@ -192,12 +196,16 @@ fn expand_in(
     let source = HandlerSource { sources, file_index, file, lines };
     let result = run_handler(catalog, attr, func, &source);
     let errors = result.diagnostics.iter().map(|d| (d.span, d.full_message())).collect();
-    let allowed = allowed::allowed_operations(
-        catalog,
-        &result.declaration,
-        &result.check,
-        &result.analysis.calls,
-    );
+    let allowed = if cx.guard_table {
+        allowed::allowed_operations(
+            catalog,
+            &result.declaration,
+            &result.check,
+            &result.analysis.calls,
+        )
+    } else {
+        allowed::AllowedOps::new()
+    };
     let role =
         role_const(func, &result.declaration, &result.check, &result.analysis.calls, &allowed);
     let tracked = cache::not_yet_reported(sources.files.iter().map(|f| f.path.clone()));
