@@ -15,7 +15,8 @@ pub struct Role {
     /// The SDK operations the role allows, sorted by service and operation: every operation of a
     /// declared service whose actions the declaration fully covers, every operation the analysis
     /// found the handler calling, and the operations that need no permission. This is what the
-    /// runtime guard checks, without the IAM catalog.
+    /// runtime guard checks, without the IAM catalog. Filled only when the `runtime` feature is
+    /// on (the attribute skips working it out otherwise); empty without it.
     pub operations: &'static [AllowedOperation],
 }
 
