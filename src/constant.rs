@@ -12,6 +12,25 @@ pub struct Role {
     pub grants: &'static [Grant],
     /// The actions the handler's calls need, each on one grant.
     pub requirements: &'static [RequiredAction],
+    /// The SDK operations the role allows, sorted by service and operation: every operation of a
+    /// declared service whose actions the declaration fully covers, every operation the analysis
+    /// found the handler calling, and the operations that need no permission. This is what the
+    /// runtime guard checks, without the IAM catalog. Filled only when the `runtime` feature is
+    /// on (the attribute skips working it out otherwise); empty without it.
+    pub operations: &'static [AllowedOperation],
+}
+
+/// One SDK operation a role allows, named as the SDK's operation metadata names it at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowedOperation {
+    /// The SDK's service id (`S3`, `DynamoDB`, `Secrets Manager`).
+    pub service: &'static str,
+    /// The API operation (`GetObject`).
+    pub operation: &'static str,
+    /// The IAM actions it needs, sorted (empty when it needs no permission).
+    pub actions: &'static [&'static str],
+    /// Indexes into [`Role::grants`] of the entries whose resources it may act on.
+    pub grants: &'static [usize],
 }
 
 /// How far a grant reaches, as IAM classifies actions.
@@ -42,6 +61,13 @@ pub struct Grant {
     pub actions: &'static [&'static str],
     /// The environment variable carrying the resource's name, if declared.
     pub env: Option<&'static str>,
+    /// The declared name of the resource (`${UploadBucket}`, `orders-*`), for entries with a
+    /// naming key (`bucket`, `table`, `queue`, …); `None` for `arn = "…"` entries.
+    pub name: Option<&'static str>,
+    /// The attribute key that holds [`Grant::name`] (`bucket`, `table`).
+    pub name_key: Option<&'static str>,
+    /// The SDK input fields whose value names the resource (`bucket`, `queue_url`).
+    pub name_fields: &'static [&'static str],
 }
 
 /// One action the code needs.
@@ -64,6 +90,15 @@ impl Role {
         actions.sort_unstable();
         actions.dedup();
         actions
+    }
+
+    /// The operation the role allows under this SDK service id and operation name, if any.
+    pub fn operation(&self, service: &str, operation: &str) -> Option<&'static AllowedOperation> {
+        let operations: &'static [AllowedOperation] = self.operations;
+        operations
+            .binary_search_by(|o| (o.service, o.operation).cmp(&(service, operation)))
+            .ok()
+            .and_then(|i| operations.get(i))
     }
 
     /// Whether the derived requirements include `action` (case-insensitive).

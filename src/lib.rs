@@ -39,8 +39,12 @@
 //! `explain`, `simulate`) use; neither it nor its parser is compiled for the Lambda's target.
 
 mod constant;
+#[cfg(feature = "runtime")]
+mod guard;
 
-pub use constant::{AccessLevel, Grant, RequiredAction, Role};
+pub use constant::{AccessLevel, AllowedOperation, Grant, RequiredAction, Role};
+#[cfg(feature = "runtime")]
+pub use guard::{Call, Decision, Guard, GuardError, Mode, Recorder};
 /// Declares what a Lambda handler may touch and checks its SDK calls against it (see the crate
 /// documentation for the grammar).
 pub use leastpriv_macros::role;
@@ -48,5 +52,5 @@ pub use leastpriv_macros::role;
 /// Items the attribute's expansion refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::constant::{AccessLevel, Grant, RequiredAction, Role};
+    pub use crate::constant::{AccessLevel, AllowedOperation, Grant, RequiredAction, Role};
 }

@@ -50,7 +50,11 @@ fn bench_file(label: &str, dir: &std::path::Path, file: &str, runs: usize) {
         _ => panic!("attribute without arguments"),
     };
     let item = func.to_token_stream();
-    let cx = MacroContext { manifest_dir: Some(dir.to_path_buf()), handler_file: Some(path) };
+    let cx = MacroContext {
+        manifest_dir: Some(dir.to_path_buf()),
+        handler_file: Some(path),
+        guard_table: true,
+    };
     if runs == 1 {
         black_box(expand_role(attr_tokens, item, &cx));
         return;

@@ -126,6 +126,10 @@ struct ResourceData {
 #[derive(Debug, Deserialize)]
 struct CrateData {
     prefix: Option<String>,
+    /// botocore's `serviceId` (`S3`, `Secrets Manager`): what the SDK's operation `Metadata`
+    /// reports as the service.
+    #[serde(default)]
+    service_id: Option<String>,
     operations: BTreeMap<String, OperationData>,
     /// Waiter method (`wait_until_bucket_exists`) → client method of the operation it polls.
     #[serde(default)]
@@ -421,6 +425,16 @@ impl Catalog {
     /// Whether `method` is a client method (an operation) of the crate, without listing them.
     pub fn has_method(&self, crate_name: &str, method: &str) -> bool {
         self.crate_data(crate_name).is_ok_and(|(_, data)| data.operations.contains_key(method))
+    }
+
+    /// The service id the crate's operations report at run time (`aws-sdk-secretsmanager` →
+    /// `Secrets Manager`, as in `aws_smithy_runtime_api::client::orchestrator::Metadata`).
+    pub fn sdk_service_id(&self, crate_name: &str) -> Result<&str, CatalogError> {
+        let (key, data) = self.crate_data(crate_name)?;
+        data.service_id.as_deref().ok_or_else(|| CatalogError::Corrupt {
+            what: format!("crate `{key}`"),
+            detail: "no service_id".to_owned(),
+        })
     }
 
     /// Every waiter method of a crate (`wait_until_…`), sorted.

@@ -14,6 +14,7 @@ use crate::catalog::{AccessLevel, Catalog, ImpliedKind, Mapping, SdkOperation};
 use crate::declare::{Declaration, Entry};
 use crate::diagnostic::{Code, Diagnostic};
 
+pub(crate) use coverage::entry_takes;
 pub use coverage::{call_actions, hint_matches};
 
 /// Why a requirement exists.

@@ -7,6 +7,7 @@
 //! exactly as the command line's does. The macro maps the spans of the diagnostics back to the
 //! compiler's tokens.
 
+mod allowed;
 mod cache;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use quote::{format_ident, quote};
 use crate::analyse::{CrateSources, HandlerLines};
 use crate::catalog::{AccessLevel, Catalog};
 use crate::check::CheckResult;
-use crate::declare::Declaration;
+use crate::declare::{Declaration, EntryKind};
 use crate::pipeline::{HandlerSource, is_role_attribute, run_handler};
 
 /// What the macro knows about where it runs.
@@ -28,6 +29,10 @@ pub struct MacroContext {
     /// The file of the annotated handler, as the compiler names it (`None` where the compiler
     /// does not say, as in rust-analyzer: the handler is then looked up by name).
     pub handler_file: Option<PathBuf>,
+    /// Whether to work out the SDK operations the runtime guard checks (the facade's `runtime`
+    /// feature, passed on to the macro crate). Off, the constant's `operations` is empty and
+    /// the expansion skips walking every operation of the declared services.
+    pub guard_table: bool,
 }
 
 /// Where the compiler's handler is: its name and the positions of its name and of its body's
@@ -191,7 +196,18 @@ fn expand_in(
     let source = HandlerSource { sources, file_index, file, lines };
     let result = run_handler(catalog, attr, func, &source);
     let errors = result.diagnostics.iter().map(|d| (d.span, d.full_message())).collect();
-    let role = role_const(func, &result.declaration, &result.check, &result.analysis.calls);
+    let allowed = if cx.guard_table {
+        allowed::allowed_operations(
+            catalog,
+            &result.declaration,
+            &result.check,
+            &result.analysis.calls,
+        )
+    } else {
+        allowed::AllowedOps::new()
+    };
+    let role =
+        role_const(func, &result.declaration, &result.check, &result.analysis.calls, &allowed);
     let tracked = cache::not_yet_reported(sources.files.iter().map(|f| f.path.clone()));
     Expansion { role, tracked, errors }
 }
@@ -225,6 +241,13 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
 fn level_tokens(level: AccessLevel) -> TokenStream {
     let variant = match level {
         AccessLevel::List => quote!(List),
@@ -241,6 +264,7 @@ fn role_const(
     decl: &Declaration,
     result: &CheckResult,
     calls: &[crate::analyse::Call],
+    allowed: &allowed::AllowedOps,
 ) -> TokenStream {
     let handler = func.sig.ident.to_string();
     let name =
@@ -259,6 +283,16 @@ fn role_const(
             }
             None => quote!(::core::option::Option::None),
         };
+        let (key, name, fields) = match e.kind {
+            EntryKind::Known(spec) => {
+                let key = spec.keys.first().map(|k| k.name);
+                let name = key.and_then(|k| e.key(k)).map(|t| t.to_string());
+                (key, name, spec.name_setters)
+            }
+            EntryKind::Generic => (None, None, &[][..]),
+        };
+        let name = option_str(name.as_deref());
+        let key = option_str(key);
         quote! {
             ::leastpriv::__private::Grant {
                 service: #service,
@@ -266,6 +300,9 @@ fn role_const(
                 access: &[#(#access),*],
                 actions: &[#(#actions),*],
                 env: #env,
+                name: #name,
+                name_key: #key,
+                name_fields: &[#(#fields),*],
             }
         }
     });
@@ -289,6 +326,18 @@ fn role_const(
             }
         }
     });
+    let operations = allowed.iter().map(|((service, operation), op)| {
+        let actions = op.actions.iter();
+        let grants = op.grants.iter();
+        quote! {
+            ::leastpriv::__private::AllowedOperation {
+                service: #service,
+                operation: #operation,
+                actions: &[#(#actions),*],
+                grants: &[#(#grants),*],
+            }
+        }
+    });
     let doc = format!("The IAM role `#[leastpriv::role]` derived for `{handler}`.");
     quote! {
         #[doc = #doc]
@@ -298,6 +347,7 @@ fn role_const(
             handler: #handler,
             grants: &[#(#grants),*],
             requirements: &[#(#requirements),*],
+            operations: &[#(#operations),*],
         };
     }
 }

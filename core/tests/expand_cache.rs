@@ -53,7 +53,8 @@ fn messages(errors: &[(proc_macro2::Span, String)]) -> Vec<String> {
 fn the_handler_is_found_by_name_where_the_compiler_names_no_file() {
     let dir = write_crate("by-name", "");
     // rust-analyzer's proc-macro server: no file, only CARGO_MANIFEST_DIR.
-    let cx = MacroContext { manifest_dir: Some(dir.clone()), handler_file: None };
+    let cx =
+        MacroContext { manifest_dir: Some(dir.clone()), handler_file: None, guard_table: false };
     let out = expand_from_file(&cx, &position(&dir)).expect("found in the cached sources");
     assert!(out.errors.is_empty(), "{:?}", messages(&out.errors));
     assert!(out.role.to_string().contains("s3:GetObject"), "{}", out.role);
@@ -65,6 +66,7 @@ fn a_changed_file_is_read_again() {
     let cx = MacroContext {
         manifest_dir: Some(dir.clone()),
         handler_file: Some(dir.join("src/lib.rs")),
+        guard_table: false,
     };
     let first = expand_from_file(&cx, &position(&dir)).unwrap();
     assert!(first.errors.is_empty(), "{:?}", messages(&first.errors));
@@ -83,6 +85,7 @@ fn a_handler_not_in_its_file_falls_back_to_the_compiler_tokens() {
     let cx = MacroContext {
         manifest_dir: Some(dir.clone()),
         handler_file: Some(dir.join("src/lib.rs")),
+        guard_table: false,
     };
     // A handler written by a macro: its position matches nothing in the file.
     let mut elsewhere = position(&dir);

@@ -23,6 +23,7 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = leastpriv_core::expand::MacroContext {
         manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(Into::into),
         handler_file: Span::call_site().local_file(),
+        guard_table: cfg!(feature = "runtime"),
     };
     // The usual case: the handler is in its file as the compiler read it, already parsed by the
     // engine for an earlier handler; nothing is re-parsed and spans are looked up only for errors.

@@ -116,7 +116,7 @@ fn name_key(entry: &Entry) -> Option<&'static str> {
 }
 
 /// Whether the entry provides a resource the action can be granted on.
-pub(super) fn entry_takes(entry: &Entry, info: &ActionInfo, resource_type: Option<&str>) -> bool {
+pub(crate) fn entry_takes(entry: &Entry, info: &ActionInfo, resource_type: Option<&str>) -> bool {
     if info.resource_types.is_empty() {
         return true;
     }

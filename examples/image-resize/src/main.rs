@@ -13,6 +13,7 @@ use aws_lambda_events::event::s3::S3Event;
 use aws_sdk_s3::primitives::ByteStream;
 use lambda_runtime::tracing::{info, warn};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use leastpriv::Guard;
 
 /// Key prefix of the uploads this function handles (the template filters notifications on it).
 const UPLOAD_PREFIX: &str = "incoming/";
@@ -25,7 +26,7 @@ const THUMBNAIL_MAX_SIDE: usize = 128;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let s3 = aws_sdk_s3::Client::new(&config);
+    let s3 = leastpriv::guarded_client!(aws_sdk_s3, &config, Guard::from_env(&RESIZE_ROLE));
     lambda_runtime::run(service_fn(|event| resize(&s3, event))).await
 }
 
