@@ -2,11 +2,12 @@
 //!
 //! See the `leastpriv` crate for the attribute's documentation.
 //!
-//! The engine works on proc-macro2's own tokens, never on the compiler's: the attribute's and the
-//! handler's tokens are re-parsed from their text, and each re-parsed token remembers the
-//! compiler token it stands for ([`SpanMap`]). Errors are then placed on the compiler's tokens,
-//! and the engine's parsed sources stay valid from one expansion to the next, so a crate's files
-//! are read and parsed once per compiler process rather than once per handler.
+//! The engine works on proc-macro2's own tokens, never on the compiler's, so its parsed sources
+//! stay valid from one expansion to the next and a crate's files are read and parsed once per
+//! compiler process rather than once per handler. The handler is taken from its parsed file when
+//! the compiler's positions match (errors are then placed by line and column); otherwise the
+//! attribute's and the handler's tokens are re-parsed from their text and each re-parsed token
+//! remembers the compiler token it stands for (`SpanMap`).
 
 use std::collections::HashMap;
 
