@@ -2,21 +2,19 @@
 //! CloudFormation (JSON or YAML), bare policies or merged into a SAM template; `--check`
 //! compares with committed output.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
-use leastpriv_core::catalog::Catalog;
 use leastpriv_core::diagnostic::escape_control;
-use leastpriv_core::pipeline::{HandlerResult, check_crate};
-use leastpriv_core::project::{self, CrateInfo};
+use leastpriv_core::synth::Manifest;
 use leastpriv_core::synth::render::{Format, Rendered, render};
 use leastpriv_core::synth::sam::{SamOptions, merge_text, sam_file_name};
-use leastpriv_core::synth::{Manifest, binary_of};
 
-use crate::error::{CliError, EXIT_FINDINGS, catalog_error};
-use crate::{output, report};
+use crate::error::{CliError, EXIT_FINDINGS};
+use crate::output;
+
+mod build;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,7 +51,7 @@ impl FormatArg {
 /// Arguments of `leastpriv synth`.
 #[derive(Debug, ClapArgs)]
 #[command(
-    about = "Generate the least-privilege IAM role of every #[leastpriv::role] handler of a crate",
+    about = "Generate the least-privilege IAM role of every #[leastpriv::role] handler of a crate, a workspace or a folder of crates",
     after_help = "Exit status: 0 written (or up to date), 1 diagnostics, a role that cannot be \
 built, or stale output with --check, 2 bad input.\n\n\
 Examples:\n  leastpriv synth examples/image-resize --format cfn-yaml\n  \
@@ -61,10 +59,12 @@ leastpriv synth . --format cfn-yaml -o leastpriv.cfn.yaml\n  \
 leastpriv synth . --format policy -o policies/        # one <Function>.policy.json each\n  \
 leastpriv synth . --format cfn-yaml --check           # CI: fails when leastpriv.cfn.yaml is stale\n  \
 leastpriv synth . --format sam --template template.yaml -o template.leastpriv.yaml\n  \
-leastpriv synth . --format sam --template template.yaml --in-place --map ApiFunction=api"
+leastpriv synth . --format sam --template template.yaml --in-place --map ApiFunction=api\n  \
+leastpriv synth lambdas/ --format cfn-yaml --per-crate   # a leastpriv.cfn.yaml in each crate"
 )]
 pub struct Args {
-    /// The crate: its directory or its Cargo.toml.
+    /// The crate (its directory or Cargo.toml), a workspace root, or a folder holding crates
+    /// (a SAM or CDK app): every annotated handler of every crate there.
     #[arg(default_value = ".")]
     path: PathBuf,
     /// What to write.
@@ -89,6 +89,15 @@ pub struct Args {
     /// overrides Metadata.BuildProperties.Binary and CodeUri. Repeatable.
     #[arg(long = "map", value_name = "FUNCTION=BINARY", value_parser = parse_map)]
     map: Vec<(String, String)>,
+    /// `--format sam`: merge the functions that match and warn about the others (a Rust
+    /// function of the template with no handler, a handler with no function) instead of
+    /// refusing the merge.
+    #[arg(long)]
+    allow_unmatched: bool,
+    /// At a workspace or a folder of crates: one output per crate, written into each crate's
+    /// directory (or `-o DIR/<crate>/`), instead of one for all.
+    #[arg(long, conflicts_with_all = ["template", "in_place"])]
+    per_crate: bool,
 }
 
 fn parse_map(text: &str) -> Result<(String, String), String> {
@@ -110,6 +119,7 @@ fn validate(args: &Args) -> Result<(), CliError> {
         ("--template", args.template.is_some()),
         ("--in-place", args.in_place),
         ("--map", !args.map.is_empty()),
+        ("--allow-unmatched", args.allow_unmatched),
     ];
     if let Some((name, _)) = sam_only.iter().find(|(_, given)| *given && !sam) {
         return Err(CliError::input(format!("{name} is for --format sam only")));
@@ -117,104 +127,8 @@ fn validate(args: &Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The crate `path` names: a package's directory or Cargo.toml (a workspace root or a folder of
-/// crates must name one of them).
-fn the_crate(path: &Path) -> Result<CrateInfo, CliError> {
-    let crates = project::discover(path).map_err(|err| CliError::input(err.to_string()))?;
-    let dir = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    };
-    if let Some(found) = crates.iter().find(|c| same(&c.dir, dir)) {
-        return Ok(found.clone());
-    }
-    let members: Vec<String> = crates.iter().map(|c| c.dir.display().to_string()).collect();
-    let kind = if dir.join("Cargo.toml").is_file() { "a workspace" } else { "a folder of crates" };
-    Err(CliError::input(format!("{} is {kind}, not a crate", path.display()))
-        .with_help(format!("run synth on one of its crates: {}", members.join(", "))))
-}
-
-/// The crate's binaries by root file (`/`-separated), for [`binary`].
-fn binaries_by_entry(info: &CrateInfo) -> HashMap<String, String> {
-    let entries = info.binaries.iter().rev();
-    entries.map(|b| (b.entry.to_string_lossy().replace('\\', "/"), b.name.clone())).collect()
-}
-
-/// The binary a handler runs in: the binary whose root file holds it, else the one binary
-/// whose `main` reaches it (a handler of the library called from `src/bin/*.rs`), else the
-/// only binary.
-fn binary(
-    info: &CrateInfo,
-    by_entry: &HashMap<String, String>,
-    reach: &Reach,
-    handler: &HandlerResult,
-) -> Option<String> {
-    let file = handler.file.to_string_lossy().replace('\\', "/");
-    by_entry
-        .get(&file)
-        .cloned()
-        .or_else(|| binary_of(&file, &info.name))
-        .or_else(|| {
-            let modules = reach.modules.get(&(file.clone(), handler.handler.clone()))?;
-            let reaching: Vec<&String> = reach
-                .by_binary
-                .iter()
-                .filter(|(_, fns)| {
-                    modules.iter().any(|m| fns.contains(&(m.clone(), handler.handler.clone())))
-                })
-                .map(|(b, _)| b)
-                .collect();
-            match reaching.as_slice() {
-                [one] => Some((*one).clone()),
-                _ => None,
-            }
-        })
-        .or_else(|| match info.binaries.as_slice() {
-            [only] => Some(only.name.clone()),
-            _ => None,
-        })
-}
-
-/// Which crate functions each binary reaches, and the modules of the free functions of each
-/// (file, name).
-struct Reach {
-    by_binary: std::collections::BTreeMap<String, std::collections::BTreeSet<(String, String)>>,
-    modules: HashMap<(String, String), Vec<String>>,
-}
-
-impl Reach {
-    /// Analyses the binaries' `main`s only when some handler is not in a binary's own file.
-    fn new(
-        catalog: &Catalog,
-        info: &CrateInfo,
-        sources: &leastpriv_core::analyse::CrateSources,
-        results: &[HandlerResult],
-        by_entry: &HashMap<String, String>,
-    ) -> Self {
-        let all_in_binaries = results.iter().all(|h| {
-            let file = h.file.to_string_lossy().replace('\\', "/");
-            by_entry.contains_key(&file) || binary_of(&file, &info.name).is_some()
-        });
-        if all_in_binaries {
-            return Reach { by_binary: Default::default(), modules: HashMap::new() };
-        }
-        let mut modules: HashMap<(String, String), Vec<String>> = HashMap::new();
-        for f in sources.fns.iter().filter(|f| f.self_ty.is_none()) {
-            let Some(file) = sources.files.get(f.file) else { continue };
-            let file = file.display.to_string_lossy().replace('\\', "/");
-            modules.entry((file, f.name.clone())).or_default().push(f.module.clone());
-        }
-        Reach { by_binary: leastpriv_core::infer::binary_reach(catalog, info, sources), modules }
-    }
-}
-
 /// Where each rendered document goes.
-fn targets(
-    args: &Args,
-    info: &CrateInfo,
-    docs: &[Rendered],
-) -> Result<Option<Vec<PathBuf>>, CliError> {
+fn targets(args: &Args, dir: &Path, docs: &[Rendered]) -> Result<Option<Vec<PathBuf>>, CliError> {
     let template = args.template.as_deref().filter(|_| args.format == FormatArg::Sam);
     if let Some(template) = template.filter(|_| args.in_place) {
         return Ok(Some(vec![template.to_path_buf()]));
@@ -222,7 +136,7 @@ fn targets(
     let output = match (&args.output, args.check, template) {
         (Some(path), _, _) => path.clone(),
         (None, true, Some(template)) => template_dir(template).join(""),
-        (None, true, None) => info.dir.join(""),
+        (None, true, None) => dir.join(""),
         (None, false, _) => return Ok(None),
     };
     let is_dir = output.is_dir() || output.to_string_lossy().ends_with(['/', '\\']);
@@ -356,49 +270,19 @@ fn update_command(args: &Args, target: &Path) -> String {
     format!("leastpriv synth {} --format {format}{sam} {out}", args.path.display())
 }
 
-/// Prints the pipeline's diagnostics; returns how many there were.
-fn print_diagnostics(
-    info: &CrateInfo,
-    results: &[HandlerResult],
-    sources: &leastpriv_core::analyse::CrateSources,
-) -> usize {
-    let mut problems = 0;
-    let mut out = String::new();
-    for (path, error) in &sources.errors {
-        problems += 1;
-        out.push_str(&format!(
-            "{}: error[unreadable-source]: {}\n",
-            escape_control(&path.display().to_string()),
-            escape_control(error)
-        ));
-    }
-    for result in results.iter().filter(|r| !r.diagnostics.is_empty()) {
-        let file = sources.files.iter().find(|f| f.display == result.file);
-        let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
-        let shown = info.dir.join(&result.file);
-        let source = report::Source::new(&text);
-        for d in &result.diagnostics {
-            problems += 1;
-            out.push_str(&report::render(d, &shown, &source));
-            out.push('\n');
-        }
-    }
-    eprint!("{out}");
-    problems
-}
-
 /// `--format sam`: the template with the roles merged in; notes and warnings go to stderr.
-fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rendered, CliError> {
+fn merge_sam(args: &Args, built: &build::Built) -> Result<Rendered, CliError> {
     let Some(template) = &args.template else {
         return Err(CliError::input("--format sam needs --template FILE (the SAM template)"));
     };
     let text = crate::input::read_text(template, "the template")?;
     let options = SamOptions {
         template_dir: template_dir(template).to_path_buf(),
-        crate_dir: info.dir.clone(),
+        crates: built.crates.iter().map(|c| (c.name.clone(), c.dir.clone())).collect(),
         map: args.map.iter().cloned().collect(),
+        allow_unmatched: args.allow_unmatched,
     };
-    let merged = merge_text(&text, manifest, &options).map_err(|err| {
+    let merged = merge_text(&text, &built.manifest, &options).map_err(|err| {
         let error = CliError::input(format!("{}: {}", template.display(), err.message));
         match err.help {
             Some(help) => error.with_help(help),
@@ -414,47 +298,60 @@ fn merge_sam(args: &Args, info: &CrateInfo, manifest: &Manifest) -> Result<Rende
     Ok(Rendered { file_name: sam_file_name(template), text: merged.text })
 }
 
-/// The manifest of the crate at `path`, built by the one synth pipeline; diagnostics go to
-/// stderr and make it an error with exit code 1 (`command` names the caller in messages).
-pub(crate) fn manifest_of(path: &Path, command: &str) -> Result<(CrateInfo, Manifest), CliError> {
-    let catalog = Catalog::embedded().map_err(catalog_error)?;
-    let info = the_crate(path)?;
-    let (sources, results) = check_crate(catalog, &info.dir);
-    let problems = print_diagnostics(&info, &results, &sources);
-    if problems > 0 {
-        let mut error = CliError::input(format!("leastpriv {command}: {problems} problem(s)"));
-        error.code = EXIT_FINDINGS;
-        return Err(error);
-    }
-    if results.is_empty() {
-        return Err(CliError::input(format!(
-            "no #[leastpriv::role] handler in {}",
-            info.dir.display()
-        ))
-        .with_help("annotate each handler; `leastpriv infer` suggests the attribute"));
-    }
-    let by_entry = binaries_by_entry(&info);
-    let reach = Reach::new(catalog, &info, &sources, &results, &by_entry);
-    let manifest = match Manifest::build(catalog, &info.name, &results, |h| {
-        binary(&info, &by_entry, &reach, h)
-    }) {
-        Ok(manifest) => manifest,
-        Err(err) => {
-            let mut error = CliError::input(err.to_string());
-            error.code = EXIT_FINDINGS;
-            return Err(match err.help() {
-                Some(help) => error.with_help(help),
-                None => error,
-            });
+/// The manifest of the crates at `path` (a crate, a workspace or a folder of crates), built by
+/// the one synth pipeline; diagnostics go to stderr and make it an error with exit code 1
+/// (`command` names the caller in messages).
+pub(crate) fn manifest_of(path: &Path, command: &str) -> Result<(PathBuf, Manifest), CliError> {
+    let built = build::build(path, command)?;
+    Ok((built.dir, built.manifest))
+}
+
+/// The documents to write and where (`None`: standard output).
+fn documents(
+    args: &Args,
+    built: &build::Built,
+) -> Result<Option<Vec<(Rendered, PathBuf)>>, CliError> {
+    let render_one = |manifest: &Manifest| match args.format.format() {
+        Some(format) => {
+            render(manifest, format).map_err(|err| CliError::input(format!("cannot render: {err}")))
         }
+        None => Ok(vec![merge_sam(args, built)?]),
     };
-    Ok((info, manifest))
+    if args.per_crate {
+        let mut out = Vec::new();
+        for (info, manifest) in built.crates.iter().zip(&built.per_crate) {
+            let dir = match &args.output {
+                Some(output) => output.join(&info.name),
+                None => info.dir.clone(),
+            };
+            out.extend(render_one(manifest)?.into_iter().map(|doc| {
+                let path = dir.join(&doc.file_name);
+                (doc, path)
+            }));
+        }
+        return Ok(Some(out));
+    }
+    let docs = render_one(&built.manifest)?;
+    match targets(args, &built.dir, &docs)? {
+        Some(paths) => Ok(Some(docs.into_iter().zip(paths).collect())),
+        None if docs.len() != 1 => Err(CliError::input(format!(
+            "--format {} gives {} documents (one per function); write them with -o DIR/",
+            args.format.as_str(),
+            docs.len()
+        ))),
+        None => {
+            for doc in &docs {
+                output::text(&doc.text)?;
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// Runs `leastpriv synth`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     validate(&args)?;
-    let (info, manifest) = match manifest_of(&args.path, "synth") {
+    let built = match build::build(&args.path, "synth") {
         Ok(built) => built,
         Err(err) if err.code == EXIT_FINDINGS && err.message.starts_with("leastpriv synth:") => {
             eprintln!("{}; nothing written", err.message);
@@ -462,27 +359,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         }
         Err(err) => return Err(err),
     };
-    let docs = match args.format.format() {
-        Some(format) => render(&manifest, format)
-            .map_err(|err| CliError::input(format!("cannot render: {err}")))?,
-        None => vec![merge_sam(&args, &info, &manifest)?],
-    };
-    let Some(paths) = targets(&args, &info, &docs)? else {
-        if docs.len() != 1 {
-            return Err(CliError::input(format!(
-                "--format {} gives {} documents (one per function); write them with -o DIR/",
-                args.format.as_str(),
-                docs.len()
-            )));
-        }
-        for doc in &docs {
-            output::text(&doc.text)?;
-        }
+    let Some(documents) = documents(&args, &built)? else {
         return Ok(ExitCode::SUCCESS);
     };
     if args.check {
         let mut stale = Vec::new();
-        for (doc, path) in docs.iter().zip(&paths) {
+        for (doc, path) in &documents {
             let old = std::fs::read_to_string(path).ok();
             if old.as_deref() != Some(doc.text.as_str()) {
                 output::text(&diff(path, old.as_deref().unwrap_or_default(), &doc.text))?;
@@ -497,7 +379,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    for (doc, path) in docs.iter().zip(&paths) {
+    for (doc, path) in &documents {
         write_atomically(path, &doc.text)?;
         eprintln!("wrote {}", escape_control(&path.display().to_string()));
     }

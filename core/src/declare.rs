@@ -55,6 +55,9 @@ pub struct RoleOptions {
     pub path: Option<Spanned<String>>,
     /// Tags of the role (`tags = ["Team=media"]`), in the order given.
     pub tags: Vec<Spanned<(String, String)>>,
+    /// The SAM template function the role is merged into (`function = "ApiFunction"`), when
+    /// neither its `Metadata.BuildProperties.Binary` nor its `CodeUri` names the binary.
+    pub function: Option<Spanned<String>>,
 }
 
 /// Which service an entry is about and how its resources are named.

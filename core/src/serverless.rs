@@ -262,6 +262,61 @@ pub fn implicit_grants(template: &Node, logical_id: &str) -> Vec<Grant> {
     out
 }
 
+/// The X-Ray actions a function with `Tracing` enabled needs: Lambda sends the function's
+/// trace segments and telemetry with its role (the Lambda developer guide, "Execution role
+/// permissions" for X-Ray). Neither action has a resource type.
+pub const TRACING_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+
+/// What a function's own role must hold to keep working when it replaces the role SAM would
+/// generate (`synth --format sam` sets `Role`, and SAM then adds nothing): every implicit grant
+/// but basic execution (the leastpriv role writes to its own log group), with `Tracing` and the
+/// SQS, Kinesis and DynamoDB event sources scoped to what they need — the X-Ray actions, and the
+/// polling actions on the event's own queue or stream instead of SAM's managed policies on `*`.
+/// The other implicit grants (VPC, MSK and MQ sources, dead-letter queue, destinations) are
+/// kept as SAM writes them.
+pub fn kept_grants(template: &Node, logical_id: &str) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for grant in implicit_grants(template, logical_id) {
+        match &grant.origin {
+            GrantOrigin::BasicExecution => {}
+            GrantOrigin::Tracing => {
+                let stmt = statement(TRACING_ACTIONS, Node::string("*"));
+                out.push(document(GrantOrigin::Tracing, &grant.pointer, vec![stmt]));
+            }
+            GrantOrigin::EventSource(name, kind)
+                if matches!(grant.kind, GrantKind::Managed(_))
+                    && matches!(kind.as_str(), "SQS" | "Kinesis" | "DynamoDB") =>
+            {
+                let source = property(template, logical_id, "Events")
+                    .and_then(|(_, events)| events.get(name))
+                    .and_then(|event| event.get("Properties"))
+                    .and_then(|p| p.get(if kind == "SQS" { "Queue" } else { "Stream" }));
+                let prefix = match kind.as_str() {
+                    "SQS" => "sqs",
+                    "Kinesis" => "kinesis",
+                    _ => "dynamodb",
+                };
+                match (source, crate::synth::trigger::polling(prefix)) {
+                    (Some(source), Some(polling)) => {
+                        // ListStreams names no stream: it takes no resource.
+                        let (scoped, unscoped): (Vec<&str>, Vec<&str>) =
+                            polling.actions.iter().partition(|a| **a != "dynamodb:ListStreams");
+                        let mut statements = vec![statement(&scoped, source.clone())];
+                        if !unscoped.is_empty() {
+                            statements.push(statement(&unscoped, Node::string("*")));
+                        }
+                        out.push(document(grant.origin.clone(), &grant.pointer, statements));
+                    }
+                    // No source to scope to: keep what SAM grants.
+                    _ => out.push(grant),
+                }
+            }
+            _ => out.push(grant),
+        }
+    }
+    out
+}
+
 /// The policy for a destination (`{"Type": "SQS", "Destination": arn}`), as aws-sam-translator's
 /// `IAMRolePolicies` writes it.
 fn destination(dest: &Node, at: &str, origin: GrantOrigin) -> Option<Grant> {

@@ -29,7 +29,7 @@ mod env;
 mod grants;
 mod split;
 mod statements;
-mod trigger;
+pub(crate) mod trigger;
 
 #[cfg(test)]
 mod tests;
@@ -76,7 +76,8 @@ pub enum SynthError {
         /// The variable.
         name: String,
     },
-    /// Two functions of one crate have the same logical id.
+    /// Two functions of the crate (or of the crates synthesized together) have the same
+    /// logical id.
     DuplicateName {
         /// The logical id.
         name: String,
@@ -282,6 +283,9 @@ pub struct FunctionRole {
     pub handler: String,
     /// The binary the handler runs in, when known.
     pub binary: Option<String>,
+    /// The package the handler is written in (the crate `file` is relative to).
+    #[serde(rename = "crate")]
+    pub crate_name: String,
     /// The handler's file, relative to the crate.
     pub file: String,
     /// The role's logical id (`{name}Role`).
@@ -372,10 +376,12 @@ fn trust_policy() -> Policy {
     Policy::new(vec![statement])
 }
 
-/// Builds one handler's role. `binary` is the binary the handler runs in, when known.
+/// Builds one handler's role. `crate_name` is the package it is written in, `binary` the binary
+/// it runs in, when known.
 pub fn synthesize(
     catalog: &Catalog,
     handler: &HandlerResult,
+    crate_name: &str,
     binary: Option<&str>,
 ) -> Result<FunctionRole, SynthError> {
     let name = function_name(handler);
@@ -427,6 +433,7 @@ pub fn synthesize(
         name,
         handler: handler.handler.clone(),
         binary: binary.map(str::to_owned),
+        crate_name: crate_name.to_owned(),
         file: handler.file.to_string_lossy().replace('\\', "/"),
         trust_policy: trust_policy(),
         policy,

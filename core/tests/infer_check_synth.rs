@@ -79,7 +79,7 @@ fn check_fixture(catalog: &Catalog, dir: &Path) -> (Vec<String>, usize) {
                 ));
                 continue;
             }
-            let role = match synthesize(catalog, &result, Some(&binary.name)) {
+            let role = match synthesize(catalog, &result, &info.name, Some(&binary.name)) {
                 Ok(role) => role,
                 Err(err) => {
                     problems.push(format!("{who}: synth fails: {err}"));

@@ -36,8 +36,10 @@ fn manifest(name: &str) -> Manifest {
 fn options(name: &str) -> SamOptions {
     SamOptions {
         template_dir: example_dir(name),
-        crate_dir: example_dir(name),
+        crates: [(name.to_string(), example_dir(name))].into_iter().collect(),
         map: Default::default(),
+        // SMALL's `Other` matches nothing; the strict default is tested on its own.
+        allow_unmatched: true,
     }
 }
 
@@ -194,6 +196,66 @@ fn codeuri_matches_policies_are_dropped_and_missing_names_become_parameters() {
     let Node::Map(parameters) = at(doc, &["Parameters"]) else { panic!() };
     let names: Vec<&str> = parameters.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, ["ThumbnailBucket", "UploadBucketName"]);
+}
+
+#[test]
+fn unmatched_functions_and_handlers_are_errors_unless_allowed() {
+    let m = manifest("image-resize");
+    let mut strict = options("image-resize");
+    strict.allow_unmatched = false;
+    let err = merge(Node::from_yaml_str(SMALL).unwrap(), &m, &strict).unwrap_err();
+    assert!(err.message.contains("not matched"), "{err}");
+    assert!(err.message.contains("Other: "), "{err}");
+    assert!(err.help.as_deref().unwrap_or_default().contains("--allow-unmatched"), "{err:?}");
+    // A function of another runtime is not Rust: left alone, with a note.
+    let text = SMALL.replace(
+        "      CodeUri: elsewhere/\n",
+        "      CodeUri: elsewhere/\n      Runtime: python3.12\n",
+    );
+    let merged = merge(Node::from_yaml_str(&text).unwrap(), &m, &strict).unwrap();
+    assert!(merged.warnings.is_empty(), "{:?}", merged.warnings);
+    assert!(
+        merged.notes.iter().any(|n| n.starts_with("Other: runtime python3.12")),
+        "{:?}",
+        merged.notes
+    );
+    // Nothing matched at all is an error even when unmatched ones are allowed.
+    let text = SMALL.replace("CodeUri: ./", "CodeUri: nowhere/");
+    let err = merge(Node::from_yaml_str(&text).unwrap(), &m, &options("image-resize")).unwrap_err();
+    assert!(err.message.contains("nothing to merge"), "{err}");
+}
+
+#[test]
+fn cargo_lambda_code_uris_and_the_function_option_match() {
+    let m = manifest("image-resize");
+    let text = SMALL.replace("CodeUri: ./", "CodeUri: ../../target/lambda/image-resize/");
+    let merged = merge(Node::from_yaml_str(&text).unwrap(), &m, &options("image-resize")).unwrap();
+    assert_eq!(merged.matched, [("Resize".to_owned(), "ResizeImage".to_owned())]);
+}
+
+#[test]
+fn tracing_and_stream_events_keep_their_permissions_scoped() {
+    let m = manifest("image-resize");
+    let text = SMALL.replace(
+        "      Handler: bootstrap\n      Policies",
+        "      Handler: bootstrap\n      Tracing: Active\n      Events:\n        Changes:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n      Policies",
+    );
+    let merged = merge(Node::from_yaml_str(&text).unwrap(), &m, &options("image-resize")).unwrap();
+    let role = at(&merged.template, &["Resources", "ResizeImageRole", "Properties"]);
+    let Some(Node::List(policies)) = role.get("Policies") else { panic!("{role:?}") };
+    let kept = policies
+        .iter()
+        .find(|p| p.get("PolicyName").and_then(Node::as_str) == Some("sam-implicit-permissions"))
+        .unwrap_or_else(|| panic!("{policies:?}"));
+    let text = serde_json::to_string(kept).unwrap();
+    for action in ["xray:PutTraceSegments", "dynamodb:GetRecords", "dynamodb:ListStreams"] {
+        assert!(text.contains(action), "{text}");
+    }
+    assert!(text.contains(r#"{"Fn::GetAtt":["Table","StreamArn"]}"#), "{text}");
+    assert!(!text.contains("AWSLambdaDynamoDBExecutionRole"), "{text}");
+    // Merging again changes nothing.
+    let again = merge(merged.template.clone(), &m, &options("image-resize")).unwrap();
+    assert_eq!(again.template, merged.template);
 }
 
 #[test]

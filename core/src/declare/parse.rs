@@ -27,7 +27,7 @@ const FLAGS: &[&str] = &["trigger", "allow_unused"];
 const COMMON_KEYS: &[&str] = &["actions", "env", "kms_key"];
 
 /// Role options (top-level `KEY = VALUE`).
-const OPTIONS: &[&str] = &["name", "log_retention_days", "boundary", "path", "tags"];
+const OPTIONS: &[&str] = &["name", "function", "log_retention_days", "boundary", "path", "tags"];
 
 /// Retention periods CloudWatch Logs accepts, in days.
 const RETENTION_DAYS: &[u32] = &[
@@ -445,21 +445,22 @@ impl Ctx<'_> {
 
     fn option(&mut self, decl: &mut Declaration, key: &str, span: Span, value: &Expr) {
         match key {
-            "name" => {
+            "name" | "function" => {
                 let Some(text) = self.string(value, key) else { return };
                 let valid = !text.is_empty()
                     && text.len() <= 255
                     && text.chars().all(|c| c.is_ascii_alphanumeric());
-                if valid {
-                    decl.name = Some(Spanned::new(text, value.span()));
-                } else {
+                if !valid {
+                    let example = if key == "name" { "ResizeImage" } else { "ResizeImageFunction" };
                     self.error(
                         value.span(),
                         &format!("`{text}` is not a CloudFormation logical id"),
-                        Some(
-                            "use letters and digits only, e.g. `name = \"ResizeImage\"`".to_owned(),
-                        ),
+                        Some(format!("use letters and digits only, e.g. `{key} = \"{example}\"`")),
                     );
+                } else if key == "name" {
+                    decl.name = Some(Spanned::new(text, value.span()));
+                } else {
+                    decl.options.function = Some(Spanned::new(text, value.span()));
                 }
             }
             "log_retention_days" => {

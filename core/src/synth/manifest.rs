@@ -21,7 +21,8 @@ pub const MANIFEST_FORMAT: u32 = 1;
 pub struct Manifest {
     /// [`MANIFEST_FORMAT`].
     pub format: u32,
-    /// The crate's package name.
+    /// The crate's package name; for several crates synthesized together, the name of the
+    /// folder or workspace holding them (each function names its own crate).
     #[serde(rename = "crate")]
     pub crate_name: String,
     /// One per annotated handler, ordered by name.
@@ -49,6 +50,9 @@ pub struct ManifestFunction {
 pub struct DeclarationView {
     /// `name = "…"`, if given.
     pub name: Option<String>,
+    /// `function = "…"`: the template function (logical id) the role is for, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
     /// The entries, in order; requirements refer to them by index.
     pub entries: Vec<EntryView>,
     /// `log_retention_days`.
@@ -134,6 +138,7 @@ fn entry_view(entry: &Entry) -> EntryView {
 pub fn declaration_view(decl: &Declaration) -> DeclarationView {
     DeclarationView {
         name: decl.name.as_ref().map(|n| n.value.clone()),
+        function: decl.options.function.as_ref().map(|f| f.value.clone()),
         entries: decl.entries.iter().map(entry_view).collect(),
         log_retention_days: decl.options.log_retention_days.as_ref().map(|d| d.value),
         boundary: decl.options.boundary.as_ref().map(|b| b.value.to_string()),
@@ -181,7 +186,7 @@ impl Manifest {
         let mut functions = Vec::with_capacity(handlers.len());
         for (name, group) in by_name {
             if let [handler] = group.as_slice() {
-                let role = synthesize(catalog, handler, binary(handler).as_deref())?;
+                let role = synthesize(catalog, handler, crate_name, binary(handler).as_deref())?;
                 functions.push(ManifestFunction {
                     role,
                     declaration: declaration_view(&handler.declaration),
@@ -201,6 +206,42 @@ impl Manifest {
         Ok(Manifest {
             format: MANIFEST_FORMAT,
             crate_name: crate_name.to_owned(),
+            functions,
+            parameters,
+            resource_attributes,
+        })
+    }
+
+    /// The functions of several crates synthesized together (`leastpriv synth` at a workspace
+    /// root or a folder of crates), named `name`: functions ordered by name, parameters and
+    /// resource attributes united. Two functions with one logical id, in any crates, are an error
+    /// naming both: they would be one resource of the template.
+    pub fn combine(name: &str, manifests: Vec<Manifest>) -> Result<Manifest, SynthError> {
+        let mut by_name: BTreeMap<String, Vec<ManifestFunction>> = BTreeMap::new();
+        for function in manifests.into_iter().flat_map(|m| m.functions) {
+            by_name.entry(function.role.name.clone()).or_default().push(function);
+        }
+        let mut functions = Vec::with_capacity(by_name.len());
+        for (name, mut group) in by_name {
+            match group.len() {
+                1 => functions.append(&mut group),
+                _ => {
+                    let handlers = group
+                        .iter()
+                        .map(|f| {
+                            format!("`{}` ({}: {})", f.role.handler, f.role.crate_name, f.role.file)
+                        })
+                        .collect();
+                    return Err(SynthError::DuplicateName { name, handlers });
+                }
+            }
+        }
+        let parameters = functions.iter().flat_map(|f| f.role.parameters.iter().cloned()).collect();
+        let resource_attributes =
+            functions.iter().flat_map(|f| f.role.resource_attributes.iter().cloned()).collect();
+        Ok(Manifest {
+            format: MANIFEST_FORMAT,
+            crate_name: name.to_owned(),
             functions,
             parameters,
             resource_attributes,

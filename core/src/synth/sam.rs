@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use super::cfn::{attribute_parameter, function_resources, parameter, value_tree};
 use super::document::{DocumentError, Node};
 use super::manifest::{Manifest, ManifestFunction};
+use crate::serverless::{Grant, GrantKind, kept_grants};
 
 /// The resource type SAM functions have.
 pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
@@ -68,10 +69,14 @@ impl From<DocumentError> for SamError {
 pub struct SamOptions {
     /// The template's directory (`CodeUri`s are relative to it).
     pub template_dir: PathBuf,
-    /// The crate's directory.
-    pub crate_dir: PathBuf,
+    /// The crates the manifest's functions come from: package name → directory (a `CodeUri`
+    /// naming one of them matches its function).
+    pub crates: BTreeMap<String, PathBuf>,
     /// Function logical id → binary name (or the function's leastpriv name).
     pub map: BTreeMap<String, String>,
+    /// Merge what matches and warn about Rust functions without a handler and handlers without
+    /// a function, instead of refusing the merge.
+    pub allow_unmatched: bool,
 }
 
 /// A merged template and what the merge has to say about it.
@@ -217,11 +222,33 @@ fn by_binary(manifest: &Manifest, binary: &str) -> Result<Option<usize>, SamErro
     }
 }
 
-/// Which leastpriv function each template function gets, in template order.
+/// The binary a cargo-lambda `CodeUri` names: `target/lambda/<binary>` (with or without a
+/// trailing `/`, under any folder).
+fn cargo_lambda_binary(uri: &str) -> Option<&str> {
+    let parts: Vec<&str> = uri.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
+    match parts.as_slice() {
+        [.., "target", "lambda", binary] => Some(binary),
+        _ => None,
+    }
+}
+
+/// The function's runtime, from its properties or `Globals.Function`.
+fn runtime<'a>(template: &'a Node, id: &str) -> Option<&'a str> {
+    crate::serverless::property(template, id, "Runtime").and_then(|(_, r)| r.as_str())
+}
+
+/// Which leastpriv function each template function gets, in template order: `--map`, then
+/// `Metadata.BuildProperties.Binary`, then a `CodeUri` naming cargo-lambda's output folder
+/// (`target/lambda/<binary>/`) or a crate's folder (a crate with one function), then a handler's
+/// `function = "…"`. Functions of another runtime than `provided.*` are not Rust and left alone.
+/// A Rust function with no handler, or a handler with no function, is an error unless
+/// `allow_unmatched` (then a warning).
 fn match_functions(
+    template: &Node,
     resources: &[(String, Node)],
     manifest: &Manifest,
     options: &SamOptions,
+    notes: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<(String, usize)>, SamError> {
     let functions: Vec<&(String, Node)> = resources
@@ -241,54 +268,165 @@ fn match_functions(
             return Err(SamError::new(format!(
                 "--map {id}={binary}: no annotated handler runs in a binary `{binary}`"
             ))
-            .help(format!("the crate's functions are in: {}", known.join(", "))));
+            .help(format!("the functions are in: {}", known.join(", "))));
+        }
+    }
+    for function in &manifest.functions {
+        if let Some(id) = &function.declaration.function
+            && !functions.iter().any(|(f, _)| f == id)
+        {
+            return Err(SamError::new(format!(
+                "{} ({}) declares `function = \"{id}\"`, but the template has no \
+                 {SERVERLESS_FUNCTION} `{id}`",
+                function.role.name, function.role.file
+            ))
+            .help("fix the logical id in the attribute, or remove `function = …`"));
         }
     }
     let mut matched = Vec::new();
+    let mut unmatched = Vec::new();
     for (id, resource) in functions {
+        if let Some(runtime) = runtime(template, id)
+            && !runtime.starts_with("provided")
+        {
+            notes.push(format!("{id}: runtime {runtime} is not a Rust function; left as it is"));
+            continue;
+        }
+        let declared = manifest
+            .functions
+            .iter()
+            .position(|f| f.declaration.function.as_deref() == Some(id.as_str()));
         if let Some(binary) = options.map.get(id) {
             if let Some(index) = by_binary(manifest, binary)? {
                 matched.push((id.clone(), index));
             }
             continue;
         }
-        let binary = resource
+        let metadata_binary = resource
             .get("Metadata")
             .and_then(|m| m.get("BuildProperties"))
             .and_then(|b| b.get("Binary"))
             .and_then(Node::as_str);
-        if let Some(binary) = binary {
+        if let Some(binary) = metadata_binary {
             match by_binary(manifest, binary)? {
                 Some(index) => matched.push((id.clone(), index)),
-                None => warnings.push(format!(
-                    "{id}: its binary `{binary}` has no #[leastpriv::role] handler in {}; left \
-                     as it is",
-                    manifest.crate_name
-                )),
+                None => match declared {
+                    Some(index) => matched.push((id.clone(), index)),
+                    None => unmatched.push(format!(
+                        "{id}: its binary `{binary}` (Metadata.BuildProperties.Binary) has no \
+                         #[leastpriv::role] handler"
+                    )),
+                },
             }
             continue;
         }
         let code_uri =
             resource.get("Properties").and_then(|p| p.get("CodeUri")).and_then(Node::as_str);
-        let in_crate = code_uri
-            .is_some_and(|uri| same_dir(&options.template_dir.join(uri), &options.crate_dir));
-        match (in_crate, manifest.functions.len()) {
-            (true, 1) => matched.push((id.clone(), 0)),
-            (true, _) => warnings.push(format!(
-                "{id}: its CodeUri is the crate {}, which has {} functions; left as it is \
-                 (set Metadata.BuildProperties.Binary or use --map {id}=BINARY)",
-                manifest.crate_name,
-                manifest.functions.len()
-            )),
-            (false, _) => warnings.push(format!(
-                "{id}: no binary of {} (no Metadata.BuildProperties.Binary, CodeUri elsewhere); \
-                 left as it is (use --map {id}=BINARY)",
+        if let Some(binary) = code_uri.and_then(cargo_lambda_binary) {
+            match by_binary(manifest, binary)?.or(declared) {
+                Some(index) => matched.push((id.clone(), index)),
+                None => unmatched.push(format!(
+                    "{id}: its CodeUri names the binary `{binary}`, which has no \
+                     #[leastpriv::role] handler"
+                )),
+            }
+            continue;
+        }
+        let crate_name = code_uri.and_then(|uri| {
+            let dir = options.template_dir.join(uri);
+            options.crates.iter().find(|(_, d)| same_dir(&dir, d)).map(|(name, _)| name)
+        });
+        if let Some(crate_name) = crate_name {
+            let of_crate: Vec<usize> = (manifest.functions.iter().enumerate())
+                .filter(|(_, f)| &f.role.crate_name == crate_name)
+                .map(|(i, _)| i)
+                .collect();
+            match (of_crate.as_slice(), declared) {
+                (_, Some(index)) => matched.push((id.clone(), index)),
+                ([one], None) => matched.push((id.clone(), *one)),
+                ([], None) => unmatched.push(format!(
+                    "{id}: its CodeUri is the crate {crate_name}, which has no \
+                     #[leastpriv::role] handler"
+                )),
+                (several, None) => unmatched.push(format!(
+                    "{id}: its CodeUri is the crate {crate_name}, which has {} functions ({})",
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|i| manifest.functions[*i].role.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+            continue;
+        }
+        match declared {
+            Some(index) => matched.push((id.clone(), index)),
+            None => unmatched.push(format!(
+                "{id}: no Metadata.BuildProperties.Binary, and its CodeUri ({}) names no \
+                 binary (target/lambda/<binary>/) nor crate of {}",
+                code_uri.map_or_else(|| "none".to_owned(), |u| format!("`{u}`")),
                 manifest.crate_name
             )),
         }
     }
+    for (index, function) in manifest.functions.iter().enumerate() {
+        if let Some(id) = &function.declaration.function
+            && let Some((other, _)) = matched.iter().find(|(m, i)| m == id && *i != index)
+        {
+            return Err(SamError::new(format!(
+                "{} ({}) declares `function = \"{id}\"`, but {other} runs {} (matched by its \
+                 binary or CodeUri)",
+                function.role.name,
+                function.role.file,
+                matched.iter().find(|(m, _)| m == other).map_or("", |(_, i)| manifest.functions
+                    [*i]
+                    .role
+                    .name
+                    .as_str())
+            ))
+            .help("remove `function = …` from one of the two attributes, or fix the template"));
+        }
+        if !matched.iter().any(|(_, i)| *i == index) {
+            let role = &function.role;
+            let binary = role.binary.as_deref().unwrap_or("?");
+            unmatched.push(format!(
+                "{} (binary `{binary}`, {}: {}) matches no {SERVERLESS_FUNCTION} of the template",
+                role.name, role.crate_name, role.file
+            ));
+        }
+    }
+    if matched.is_empty() {
+        let mut message = format!(
+            "no {SERVERLESS_FUNCTION} of the template matches a #[leastpriv::role] handler; \
+             nothing to merge"
+        );
+        for line in &unmatched {
+            message.push_str(&format!("\n  - {line}"));
+        }
+        return Err(SamError::new(message).help(MATCH_HELP));
+    }
+    if !unmatched.is_empty() {
+        if !options.allow_unmatched {
+            let mut message =
+                format!("{} function(s) and handler(s) are not matched:", unmatched.len());
+            for line in &unmatched {
+                message.push_str(&format!("\n  - {line}"));
+            }
+            return Err(SamError::new(message).help(format!(
+                "{MATCH_HELP}; or pass --allow-unmatched to merge the others and leave these \
+                 as they are"
+            )));
+        }
+        warnings.extend(unmatched.into_iter().map(|line| format!("{line}; left as it is")));
+    }
     Ok(matched)
 }
+
+/// How to match a template function to a handler.
+const MATCH_HELP: &str = "set the function's Metadata.BuildProperties.Binary (cargo-lambda) or \
+    CodeUri: target/lambda/<binary>/, add `function = \"LogicalId\"` to the handler's \
+    #[leastpriv::role], or pass --map FUNCTION=BINARY";
 
 /// Sets the role, log group and environment of one function; drops what the role replaces.
 fn wire_function(
@@ -296,6 +434,7 @@ fn wire_function(
     resource: &mut Node,
     function: &ManifestFunction,
     attributes: &BTreeSet<String>,
+    globals_env: Option<&Node>,
     notes: &mut Vec<String>,
 ) -> Result<(), SamError> {
     let role = &function.role;
@@ -331,11 +470,26 @@ fn wire_function(
         ));
     }
 
-    if !role.environment.is_empty() {
+    // Variables `Globals.Function.Environment` already sets to the value needed are not
+    // repeated in the function (a value of the function's own wins over the global one).
+    let mut environment_needed = Vec::new();
+    for (name, value) in &role.environment {
+        let value = value_tree(value, attributes)?;
+        let global = globals_env.and_then(|g| g.get(name));
+        let own = properties
+            .iter()
+            .find(|(k, _)| k == "Environment")
+            .and_then(|(_, e)| e.get("Variables"))
+            .and_then(|v| v.get(name));
+        if own.is_none() && global.is_some_and(|g| canonical(g) == canonical(&value)) {
+            continue;
+        }
+        environment_needed.push((name, value));
+    }
+    if !environment_needed.is_empty() {
         let environment = child_map(properties, "Environment", &what)?;
         let variables = child_map(environment, "Variables", &format!("{what}.Environment"))?;
-        for (name, value) in &role.environment {
-            let value = value_tree(value, attributes)?;
+        for (name, value) in environment_needed {
             match variables.iter().find(|(k, _)| k == name) {
                 Some((_, existing)) if canonical(existing) == canonical(&value) => {}
                 Some((_, existing)) => {
@@ -372,6 +526,72 @@ fn wire_function(
         None => logging.push(("LogGroup".to_owned(), group_ref)),
     }
     Ok(())
+}
+
+/// The name of the inline policy holding what SAM would have added to its generated role.
+pub const KEPT_POLICY_NAME: &str = "sam-implicit-permissions";
+
+/// Adds to a role resource what SAM would have granted the function's generated role on its own
+/// ([`kept_grants`]): statements in an inline policy [`KEPT_POLICY_NAME`], managed policies in
+/// `ManagedPolicyArns`.
+fn with_kept_grants(role: Node, function: &str, kept: &[Grant]) -> Node {
+    let mut statements: Vec<Node> = Vec::new();
+    let mut managed: Vec<Node> = Vec::new();
+    for grant in kept {
+        match &grant.kind {
+            GrantKind::Document(doc) => {
+                if let Some(Node::List(items)) = doc.get("Statement") {
+                    for item in items {
+                        if !statements.contains(item) {
+                            statements.push(item.clone());
+                        }
+                    }
+                }
+            }
+            GrantKind::Managed(arn) => {
+                if !managed.contains(arn) {
+                    managed.push(arn.clone());
+                }
+            }
+        }
+    }
+    let Node::Map(mut entries) = role else { return role };
+    let Some((_, Node::Map(properties))) = entries.iter_mut().find(|(k, _)| k == "Properties")
+    else {
+        return Node::Map(entries);
+    };
+    if !statements.is_empty() {
+        let policy = Node::map([
+            ("PolicyName", Node::string(KEPT_POLICY_NAME)),
+            (
+                "PolicyDocument",
+                Node::map([
+                    ("Version", Node::string("2012-10-17")),
+                    ("Statement", Node::List(statements)),
+                ]),
+            ),
+        ]);
+        match properties.iter_mut().find(|(k, _)| k == "Policies") {
+            Some((_, Node::List(policies))) => policies.push(policy),
+            _ => properties.push(("Policies".to_owned(), Node::List(vec![policy]))),
+        }
+    }
+    if !managed.is_empty() {
+        match properties.iter_mut().find(|(k, _)| k == "ManagedPolicyArns") {
+            Some((_, Node::List(arns))) => arns.extend(managed),
+            _ => properties.push(("ManagedPolicyArns".to_owned(), Node::List(managed))),
+        }
+    }
+    if let Some((_, Node::String(description))) =
+        properties.iter_mut().find(|(k, _)| k == "Description")
+        && !kept.is_empty()
+    {
+        description.push_str(&format!(
+            "; {KEPT_POLICY_NAME} keeps what SAM grants for {function}'s template settings \
+             (Tracing, event sources, destinations)"
+        ));
+    }
+    Node::Map(entries)
 }
 
 /// Gives `resource` the condition `condition` (after its `Type`).
@@ -414,12 +634,15 @@ pub fn merge(
 ) -> Result<Merged, SamError> {
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
+    // The template as the user wrote it: what SAM grants today, Globals, runtimes.
+    let original = template.clone();
     let top = entries_mut(&mut template, "the template")?;
     let resources = get_mut(top, "Resources")
         .ok_or_else(|| SamError::new("the template has no Resources"))
         .and_then(|r| entries_mut(r, "Resources"))?;
     let template_resources: BTreeSet<String> = resources.iter().map(|(k, _)| k.clone()).collect();
-    let matched = match_functions(resources, manifest, options, &mut warnings)?;
+    let matched =
+        match_functions(&original, resources, manifest, options, &mut notes, &mut warnings)?;
 
     // The roles in first-use order, with the template functions using each.
     let mut users: BTreeMap<usize, Vec<String>> = BTreeMap::new();
@@ -430,19 +653,6 @@ pub fn merge(
         }
         users.entry(*index).or_default().push(id.clone());
     }
-    for (index, function) in manifest.functions.iter().enumerate() {
-        if !users.contains_key(&index) {
-            let role = &function.role;
-            let binary = role.binary.as_deref().unwrap_or("?");
-            warnings.push(format!(
-                "{} (binary `{binary}`, {}) matches no {SERVERLESS_FUNCTION} of the template; \
-                 its role is not added (set the function's Metadata.BuildProperties.Binary, or \
-                 --map FUNCTION={binary})",
-                role.name, role.file
-            ));
-        }
-    }
-
     // Attributes of resources the template does not define become parameters.
     let external: BTreeSet<String> = (order.iter())
         .flat_map(|i| manifest.functions[*i].role.resource_attributes.iter())
@@ -450,10 +660,14 @@ pub fn merge(
         .cloned()
         .collect();
 
+    let globals_env = (original.get("Globals"))
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("Environment"))
+        .and_then(|e| e.get("Variables"));
     for (id, index) in &matched {
         let function = &manifest.functions[*index];
         let Some(resource) = get_mut(resources, id) else { continue };
-        wire_function(id, resource, function, &external, &mut notes)?;
+        wire_function(id, resource, function, &external, globals_env, &mut notes)?;
     }
 
     for index in &order {
@@ -474,7 +688,13 @@ pub fn merge(
             .first()
             .and_then(|first| resources.iter().position(|(k, _)| k == first))
             .map_or(resources.len(), |i| i + 1);
+        let kept: Vec<Grant> = ids.iter().flat_map(|id| kept_grants(&original, id)).collect();
         for (logical_id, node) in function_resources(function, &external)? {
+            let node = if logical_id == function.role.role_logical_id {
+                with_kept_grants(node, &function.role.name, &kept)
+            } else {
+                node
+            };
             let node = with_condition(node, condition.as_ref());
             match resources.iter_mut().find(|(k, _)| *k == logical_id) {
                 Some((_, existing)) => {

@@ -33,12 +33,12 @@ fn handlers(main: &str) -> Vec<HandlerResult> {
 fn role(main: &str) -> FunctionRole {
     let results = handlers(main);
     assert_eq!(results.len(), 1);
-    synthesize(Catalog::embedded().unwrap(), &results[0], Some("app")).unwrap()
+    synthesize(Catalog::embedded().unwrap(), &results[0], "app", Some("app")).unwrap()
 }
 
 fn synth_err(main: &str) -> SynthError {
     let results = handlers(main);
-    synthesize(Catalog::embedded().unwrap(), &results[0], None).unwrap_err()
+    synthesize(Catalog::embedded().unwrap(), &results[0], "app", None).unwrap_err()
 }
 
 /// (actions, resources, condition JSON) of every statement.
