@@ -6,5 +6,5 @@ fn main() -> std::process::ExitCode {
     if args.get(1).is_some_and(|a| a == "leastpriv") {
         args.remove(1);
     }
-    leastpriv_cli::run(args)
+    leastpriv_cli::run_as("cargo leastpriv", args)
 }

@@ -67,7 +67,21 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    run_as("leastpriv", args)
+}
+
+/// [`run`] with usage and help naming the command `bin_name` (`cargo leastpriv` for the cargo
+/// subcommand).
+pub fn run_as<I, T>(bin_name: &str, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .bin_name(bin_name.to_owned())
+        .try_get_matches_from(args)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             let code = if err.use_stderr() { EXIT_INPUT } else { EXIT_OK };

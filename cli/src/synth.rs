@@ -283,7 +283,10 @@ fn merge_sam(args: &Args, built: &build::Built) -> Result<Rendered, CliError> {
         allow_unmatched: args.allow_unmatched,
     };
     let merged = merge_text(&text, &built.manifest, &options).map_err(|err| {
-        let error = CliError::input(format!("{}: {}", template.display(), err.message));
+        let mut error = CliError::input(format!("{}: {}", template.display(), err.message));
+        if err.unmatched {
+            error.code = EXIT_FINDINGS;
+        }
         match err.help {
             Some(help) => error.with_help(help),
             None => error,

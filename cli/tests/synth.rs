@@ -236,7 +236,22 @@ fn sam_reports_what_it_drops_and_what_it_cannot_match() {
         .replace("Outputs:\n", &format!("{stray}Outputs:\n"));
     std::fs::write(&template, text).unwrap();
     let image = example("image-resize");
+    // A Rust function that matches no handler: refused, nothing written, the fixes named.
     let out = leastpriv(&["synth", s(&image), "--format", "sam", "--template", s(&template)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("Stray: no Metadata.BuildProperties.Binary"), "{err}");
+    assert!(err.contains("--allow-unmatched"), "{err}");
+    assert!(out.stdout.is_empty());
+    let out = leastpriv(&[
+        "synth",
+        s(&image),
+        "--format",
+        "sam",
+        "--template",
+        s(&template),
+        "--allow-unmatched",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("note: ResizeFunction: dropped Policies"), "{err}");
@@ -336,4 +351,155 @@ fn handlers_in_the_library_map_to_the_binaries_that_call_them_and_allow_unused_a
         .collect();
     assert!(actions.contains(&"s3:PutObjectTagging"), "{actions:?}");
     assert!(actions.contains(&"s3:PutObject"), "{actions:?}");
+}
+
+/// The inventory app: a folder of two crates (a shared library and five binaries under
+/// `src/bin/lambda/`), cargo-lambda `CodeUri`s, `Globals` with `Tracing: Active`, a DynamoDB
+/// stream event.
+#[test]
+fn synth_at_the_root_of_a_sam_app_merges_every_function_with_no_flag() {
+    let app = example("inventory");
+    let dir = scratch("inventory");
+    let target = dir.join("template.leastpriv.yaml");
+    let out = Command::new(env!("CARGO_BIN_EXE_leastpriv"))
+        .current_dir(&app)
+        .args(["synth", ".", "--format", "sam", "--template", "template.yaml", "-o", s(&target)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(&target).unwrap();
+    let committed = std::fs::read_to_string(app.join("template.leastpriv.yaml")).unwrap();
+    assert!(
+        written == committed,
+        "examples/inventory/template.leastpriv.yaml is stale; regenerate it with\n  cd \
+         examples/inventory && leastpriv synth . --format sam --template template.yaml -o \
+         template.leastpriv.yaml"
+    );
+    for function in ["GetItem", "PutItem", "ListItems", "ItemChanges", "ExportItems"] {
+        let role =
+            format!("Role: !GetAtt {}Role.Arn", function.replace("ItemChanges", "AnnounceChanges"));
+        assert!(written.contains(&role), "{function}: {role}\n{written}");
+    }
+    // TABLE_NAME stays in Globals only.
+    assert_eq!(written.matches("TABLE_NAME").count(), 1, "{written}");
+    // The merge report: per function, what the roles grant compared with the old Policies.
+    let report = stderr(&out).replace(&format!("{}", target.display()), "<out>");
+    let snapshot =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/inventory-merge.txt");
+    if std::env::var_os("LEASTPRIV_BLESS").is_some() {
+        std::fs::write(&snapshot, &report).unwrap();
+    }
+    let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    assert!(
+        report == expected,
+        "the merge report changed (LEASTPRIV_BLESS=1 cargo test -p leastpriv-cli --test synth \
+         rewrites {}):\n{report}",
+        snapshot.display()
+    );
+}
+
+#[test]
+fn synth_at_a_folder_writes_one_template_or_one_per_crate() {
+    let app = example("inventory");
+    let out = leastpriv(&["synth", s(&app), "--format", "manifest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(manifest["crate"], "inventory");
+    let functions = manifest["functions"].as_array().unwrap();
+    let names: Vec<(&str, &str, &str)> = functions
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap(),
+                f["crate"].as_str().unwrap(),
+                f["binary"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("AnnounceChanges", "inventory-functions", "item-changes"),
+            ("ExportItems", "inventory-functions", "export-items"),
+            ("GetItem", "inventory-functions", "get-item"),
+            ("ListItems", "inventory-functions", "list-items"),
+            ("PutItem", "inventory-functions", "put-item"),
+        ]
+    );
+
+    let dir = scratch("per-crate");
+    let out_dir = format!("{}/", dir.display());
+    let out = leastpriv(&["synth", s(&app), "--format", "cfn-yaml", "--per-crate", "-o", &out_dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.join("inventory-functions/leastpriv.cfn.yaml").is_file());
+    assert!(!dir.join("inventory-shared").exists(), "a crate without handlers gets no output");
+}
+
+#[test]
+fn one_logical_id_in_two_crates_is_an_error_naming_both() {
+    let dir = scratch("clash");
+    for krate in ["a", "b"] {
+        let root = dir.join(krate);
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!("[package]\nname = \"{krate}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naws-sdk-s3 = \"1\"\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("src/main.rs"),
+            "#[leastpriv::role(s3(read, bucket = \"b\"))]\nasync fn handler(s3: &aws_sdk_s3::Client) {\n    s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n}\nfn main() {}\n",
+        )
+        .unwrap();
+    }
+    let out = leastpriv(&["synth", s(&dir), "--format", "manifest"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("`handler` (a: src/main.rs)"), "{err}");
+    assert!(err.contains("`handler` (b: src/main.rs)"), "{err}");
+    assert!(err.contains("name = "), "{err}");
+}
+
+#[test]
+fn a_handler_of_a_library_crate_runs_in_the_binary_of_the_crate_that_calls_it() {
+    let dir = scratch("cross-crate");
+    let lib = dir.join("handlers");
+    let app = dir.join("app");
+    std::fs::create_dir_all(lib.join("src")).unwrap();
+    std::fs::create_dir_all(app.join("src/bin")).unwrap();
+    std::fs::write(
+        lib.join("Cargo.toml"),
+        "[package]\nname = \"handlers\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\naws-sdk-s3 = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.join("src/lib.rs"),
+        "#[leastpriv::role(s3(read, bucket = \"b\"))]\n\
+         pub async fn fetch(s3: &aws_sdk_s3::Client) {\n    \
+         s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\naws-sdk-s3 = \"1\"\nhandlers = { path = \"../handlers\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/bin/fetcher.rs"),
+        "#[tokio::main]\nasync fn main() {\n    \
+         let config = aws_config::load_from_env().await;\n    \
+         let s3 = aws_sdk_s3::Client::new(&config);\n    handlers::fetch(&s3).await;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("src/bin/other.rs"), "fn main() {}\n").unwrap();
+    let out = leastpriv(&["synth", s(&dir), "--format", "manifest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let function = &manifest["functions"][0];
+    assert_eq!(function["name"], "Fetch");
+    assert_eq!(function["crate"], "handlers");
+    assert_eq!(function["binary"], "fetcher", "{manifest:#}");
+    assert_eq!(manifest["functions"].as_array().unwrap().len(), 1, "reported once");
 }

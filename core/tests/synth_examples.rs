@@ -217,11 +217,10 @@ fn queue_worker_polls_its_queue_and_uses_the_key_only_through_services() {
 }
 
 #[test]
+#[ignore = "needs cfn-lint: run scripts/test (or set LEASTPRIV_CFN_LINT to a cfn-lint and pass --include-ignored)"]
 fn cfn_lint_finds_nothing_in_the_committed_templates() {
-    let Ok(cfn_lint) = std::env::var("LEASTPRIV_CFN_LINT") else {
-        eprintln!("LEASTPRIV_CFN_LINT is not set; skipping cfn-lint (see .ci/run)");
-        return;
-    };
+    let cfn_lint = std::env::var("LEASTPRIV_CFN_LINT")
+        .expect("LEASTPRIV_CFN_LINT names cfn-lint (scripts/test installs it and sets it)");
     let mut files = Vec::new();
     for name in EXAMPLES {
         for file in ["leastpriv.cfn.yaml", "leastpriv.cfn.json"] {

@@ -37,11 +37,18 @@ pub struct SamError {
     pub message: String,
     /// How to fix it, when there is a concrete fix.
     pub help: Option<String>,
+    /// Template functions and handlers do not match up: a finding about the project (exit 1),
+    /// not unreadable input.
+    pub unmatched: bool,
 }
 
 impl SamError {
     fn new(message: impl Into<String>) -> Self {
-        SamError { message: message.into(), help: None }
+        SamError { message: message.into(), help: None, unmatched: false }
+    }
+
+    fn unmatched(message: impl Into<String>) -> Self {
+        SamError { unmatched: true, ..SamError::new(message) }
     }
 
     fn help(mut self, help: impl Into<String>) -> Self {
@@ -404,7 +411,7 @@ fn match_functions(
         for line in &unmatched {
             message.push_str(&format!("\n  - {line}"));
         }
-        return Err(SamError::new(message).help(MATCH_HELP));
+        return Err(SamError::unmatched(message).help(MATCH_HELP));
     }
     if !unmatched.is_empty() {
         if !options.allow_unmatched {
@@ -413,7 +420,7 @@ fn match_functions(
             for line in &unmatched {
                 message.push_str(&format!("\n  - {line}"));
             }
-            return Err(SamError::new(message).help(format!(
+            return Err(SamError::unmatched(message).help(format!(
                 "{MATCH_HELP}; or pass --allow-unmatched to merge the others and leave these \
                  as they are"
             )));
