@@ -8,6 +8,11 @@ profiles (the generated crates have no profile lines). Prints the medians and th
 
     python3 scripts/bench_compile.py                 # 50 and 200 handlers, 5 rounds
     python3 scripts/bench_compile.py --handlers 100 --rounds 3
+    python3 scripts/bench_compile.py --baseline /tmp/old   # also an older leastpriv checkout
+
+With `--baseline DIR`, a fourth variant is annotated with the leastpriv at DIR (e.g. an export
+of an earlier commit: `git archive COMMIT | tar -x -C DIR`), checked in the same rounds, so a
+change is compared with the code before it under the same load.
 
 The crates live in target/bench-compile/ and share one target directory, so the SDK crates are
 built once (the first, cold round is not counted).
@@ -26,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "target" / "bench-compile"
 
 PROFILE = ""  # extra Cargo.toml lines for every generated crate (--build-override)
+BASELINE = None  # another leastpriv checkout for the `baseline` variant (--baseline)
 SDK_FEATURES = 'default-features = false, features = ["rt-tokio", "default-https-client"]'
 
 
@@ -40,7 +46,7 @@ def workspace_version(name: str) -> str:
 
 def handler(i: int, kind: str) -> str:
     attr = (
-        f"#[{'leastpriv' if kind == 'annotated' else 'noop'}::role(\n"
+        f"#[{'noop' if kind == 'noop' else 'leastpriv'}::role(\n"
         f'    s3(read, bucket = "${{Uploads{i}}}", key = "in/*", env = "BUCKET_{i}"),\n'
         f'    dynamodb(write, table = "${{Table{i}}}", env = "TABLE_{i}"),\n'
         f'    sqs(write, queue = "${{Queue{i}.QueueName}}", env = "QUEUE_{i}"),\n'
@@ -104,7 +110,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-leastpriv = {{ path = "{REPO}" }}
+leastpriv = {{ path = "{BASELINE if kind == 'baseline' else REPO}" }}
 noop = {{ path = "{noop_macro()}" }}
 {deps}
 
@@ -148,15 +154,22 @@ def main() -> None:
         action="store_true",
         help="add the README's optional `[profile.dev.build-override] opt-level = 3` to every crate",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another leastpriv checkout: adds a variant annotated with it, timed in the same rounds",
+    )
     args = parser.parse_args()
-    global PROFILE
+    global PROFILE, BASELINE
+    BASELINE = args.baseline.resolve() if args.baseline else None
+    kinds = ("annotated", "baseline", "noop", "bare") if BASELINE else ("annotated", "noop", "bare")
     if args.build_override:
         PROFILE = "\n[profile.dev.build-override]\nopt-level = 3\n"
     sizes = args.handlers or [50, 200]
     target = WORK / ("target-build-override" if args.build_override else "target")
     rows = []
     for n in sizes:
-        crates = {kind: generate(n, kind) for kind in ("annotated", "noop", "bare")}
+        crates = {kind: generate(n, kind) for kind in kinds}
         # Cold round: builds the dependencies (and the macro crates) once; not counted.
         for root in crates.values():
             cargo_check(root, target)
@@ -166,8 +179,12 @@ def main() -> None:
                 times[kind].append(cargo_check(root, target))
         a, z, b = (statistics.median(times[k]) for k in ("annotated", "noop", "bare"))
         rows.append((n, a, b))
+        base = ""
+        if BASELINE:
+            o = statistics.median(times["baseline"])
+            base = f"baseline {o:5.2f} s ({o / b:5.2f}x)  "
         print(
-            f"{n:>4} handlers: annotated {a:5.2f} s  no-op attribute {z:5.2f} s  bare {b:5.2f} s  "
+            f"{n:>4} handlers: annotated {a:5.2f} s  {base}no-op attribute {z:5.2f} s  bare {b:5.2f} s  "
             f"ratio {a / b:5.2f}x (no-op {z / b:4.2f}x)  medians of {args.rounds}: "
             + "  ".join(f"{k} {[round(t, 2) for t in v]}" for k, v in times.items()),
             flush=True,

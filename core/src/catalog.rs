@@ -14,6 +14,7 @@ mod model;
 mod sdk;
 mod suggest;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
@@ -53,13 +54,13 @@ impl<T: for<'de> Deserialize<'de>> Lazy<T> {
         Self { text, parsed: OnceLock::new() }
     }
 
-    fn get(&self, what: &str) -> Result<&T, CatalogError> {
+    /// The parsed record; `what` names it in an error (only formatted on a parse failure: this
+    /// is called for every look-up).
+    fn get(&self, what: impl FnOnce() -> String) -> Result<&T, CatalogError> {
         self.parsed
             .get_or_init(|| {
-                serde_json::from_str(self.text).map_err(|err| CatalogError::Corrupt {
-                    what: what.to_owned(),
-                    detail: err.to_string(),
-                })
+                serde_json::from_str(self.text)
+                    .map_err(|err| CatalogError::Corrupt { what: what(), detail: err.to_string() })
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -240,7 +241,7 @@ impl Catalog {
 
     /// The IAM service prefix of an aws-sdk-rust crate (`aws-sdk-sesv2` → `ses`), without parsing it.
     pub fn crate_prefix(&self, crate_name: &str) -> Option<&str> {
-        self.header.crate_prefixes.get(&normalise_crate(crate_name)).map(String::as_str)
+        self.header.crate_prefixes.get(normalise_crate(crate_name).as_ref()).map(String::as_str)
     }
 
     /// The aws-sdk-rust crates whose actions live under an IAM prefix (`ses` → sesv2, ses).
@@ -264,9 +265,13 @@ impl Catalog {
     }
 
     fn service(&self, prefix: &str) -> Result<&ServiceData, CatalogError> {
-        let lower = prefix.to_ascii_lowercase();
-        match self.services.get(lower.as_str()) {
-            Some(lazy) => lazy.get(&format!("service `{lower}`")),
+        let lower: Cow<'_, str> = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(prefix.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(prefix)
+        };
+        match self.services.get(lower.as_ref()) {
+            Some(lazy) => lazy.get(|| format!("service `{lower}`")),
             None => Err(CatalogError::UnknownService {
                 prefix: prefix.to_owned(),
                 suggestions: suggest::closest(prefix, self.service_prefixes()),
@@ -445,8 +450,8 @@ impl Catalog {
     /// A crate's canonical name and parsed record.
     fn crate_data(&self, crate_name: &str) -> Result<(&'static str, &CrateData), CatalogError> {
         let normalised = normalise_crate(crate_name);
-        match self.crates.get_key_value(normalised.as_str()) {
-            Some((&key, lazy)) => Ok((key, lazy.get(&format!("crate `{key}`"))?)),
+        match self.crates.get_key_value(normalised.as_ref()) {
+            Some((&key, lazy)) => Ok((key, lazy.get(|| format!("crate `{key}`"))?)),
             None => Err(CatalogError::UnknownCrate {
                 crate_name: crate_name.to_owned(),
                 suggestions: suggest::closest(&normalised, self.crate_names()),
@@ -468,8 +473,13 @@ fn split_action(action: &str) -> Result<(&str, &str), CatalogError> {
 }
 
 /// `aws_sdk_s3` and `AWS-SDK-S3` → `aws-sdk-s3`.
-fn normalise_crate(name: &str) -> String {
-    name.trim().to_ascii_lowercase().replace('_', "-")
+fn normalise_crate(name: &str) -> Cow<'_, str> {
+    let trimmed = name.trim();
+    if trimmed.bytes().any(|b| b == b'_' || b.is_ascii_uppercase()) {
+        Cow::Owned(trimmed.to_ascii_lowercase().replace('_', "-"))
+    } else {
+        Cow::Borrowed(trimmed)
+    }
 }
 
 #[cfg(test)]

@@ -27,11 +27,16 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
         guard_table: cfg!(feature = "runtime"),
     };
     // The usual case: the handler is in its file as the compiler read it, already parsed by the
-    // engine for an earlier handler; nothing is re-parsed and spans are looked up only for errors.
+    // engine for an earlier handler; nothing is re-parsed and spans are looked up only for errors
+    // (each compiler token's position is a call into the compiler: thousands per handler).
     if let Some(expansion) = handler_position(&item)
         .and_then(|position| leastpriv_core::expand::expand_from_file(&cx, &position))
     {
-        let spans = SpanMap::by_position(&attr, &item);
+        let spans = if expansion.errors.is_empty() {
+            SpanMap::default()
+        } else {
+            SpanMap::by_position(&attr, &item)
+        };
         return finish(item, &expansion, &spans);
     }
     let mut spans = SpanMap::default();
@@ -56,7 +61,7 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
 fn finish(item: TokenStream, expansion: &Expansion, spans: &SpanMap) -> TokenStream {
     let mut out = item;
     // The constant's tokens get the call site's span, as `quote!` inside the compiler gives.
-    if let Ok(role) = expansion.role.to_string().parse::<TokenStream>() {
+    if let Ok(role) = expansion.role.parse::<TokenStream>() {
         out.extend(role);
     }
     for path in expansion.tracked.iter().filter_map(|p| p.to_str()) {
