@@ -23,6 +23,7 @@ pub mod document;
 pub mod manifest;
 pub mod render;
 pub mod sam;
+pub mod sam_report;
 
 mod arn;
 mod env;

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use super::cfn::{attribute_parameter, function_resources, parameter, value_tree};
 use super::document::{DocumentError, Node};
 use super::manifest::{Manifest, ManifestFunction};
+use super::sam_report::{RoleChange, after, before};
 use crate::serverless::{Grant, GrantKind, kept_grants};
 
 /// The resource type SAM functions have.
@@ -97,10 +98,12 @@ pub struct Merged {
     pub notes: Vec<String>,
     /// Functions without a handler, handlers without a function.
     pub warnings: Vec<String>,
+    /// Per matched function, in template order, its permissions before and after.
+    pub changes: Vec<RoleChange>,
 }
 
 /// A merged template as text, in the template's syntax.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MergedText {
     /// The template (trailing newline included).
     pub text: String,
@@ -108,6 +111,8 @@ pub struct MergedText {
     pub notes: Vec<String>,
     /// Functions without a handler, handlers without a function.
     pub warnings: Vec<String>,
+    /// Per matched function, in template order, its permissions before and after.
+    pub changes: Vec<RoleChange>,
 }
 
 /// The file the merged template is written to by default: `template.leastpriv.yaml` for
@@ -131,7 +136,12 @@ pub fn merge_text(
     let template = if json { Node::from_json_str(text)? } else { Node::from_yaml_str(text)? };
     let merged = merge(template, manifest, options)?;
     let text = if json { merged.template.to_json_pretty() } else { merged.template.to_yaml()? };
-    Ok(MergedText { text, notes: merged.notes, warnings: merged.warnings })
+    Ok(MergedText {
+        text,
+        notes: merged.notes,
+        warnings: merged.warnings,
+        changes: merged.changes,
+    })
 }
 
 fn entries_mut<'a>(
@@ -803,7 +813,25 @@ pub fn merge(
         }
     }
 
+    let changes = {
+        let resources = match template.get("Resources") {
+            Some(Node::Map(entries)) => entries.as_slice(),
+            _ => &[],
+        };
+        (matched.iter())
+            .map(|(id, index)| {
+                let role = &manifest.functions[*index].role;
+                let generated = resources.iter().find(|(k, _)| *k == role.role_logical_id);
+                RoleChange {
+                    function: id.clone(),
+                    role: role.name.clone(),
+                    before: before(&original, id),
+                    after: generated.map(|(_, node)| after(node, resources)).unwrap_or_default(),
+                }
+            })
+            .collect()
+    };
     let matched =
         matched.into_iter().map(|(id, i)| (id, manifest.functions[i].role.name.clone())).collect();
-    Ok(Merged { template, matched, notes, warnings })
+    Ok(Merged { template, matched, notes, warnings, changes })
 }
