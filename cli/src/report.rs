@@ -144,6 +144,22 @@ pub(crate) fn offset(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
+/// One `PATH: error[unreadable-source]: REASON` line per source file of `sources` that could not
+/// be read or parsed, appended to `out`; returns how many.
+pub fn unreadable_sources(
+    sources: &leastpriv_core::analyse::CrateSources,
+    out: &mut String,
+) -> usize {
+    for (path, error) in &sources.errors {
+        out.push_str(&format!(
+            "{}: error[unreadable-source]: {}\n",
+            escape_control(&path.display().to_string()),
+            escape_control(error)
+        ));
+    }
+    sources.errors.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Source;

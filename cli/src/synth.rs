@@ -15,7 +15,7 @@ use leastpriv_core::synth::render::{Format, Rendered, render};
 use leastpriv_core::synth::sam::{SamOptions, merge_text, sam_file_name};
 use leastpriv_core::synth::{Manifest, binary_of};
 
-use crate::error::{CliError, EXIT_FINDINGS, catalog_error};
+use crate::error::{CliError, EXIT_FINDINGS, catalog_error, source_limits};
 use crate::{output, report};
 
 /// The output formats.
@@ -364,14 +364,7 @@ fn print_diagnostics(
 ) -> usize {
     let mut problems = 0;
     let mut out = String::new();
-    for (path, error) in &sources.errors {
-        problems += 1;
-        out.push_str(&format!(
-            "{}: error[unreadable-source]: {}\n",
-            escape_control(&path.display().to_string()),
-            escape_control(error)
-        ));
-    }
+    problems += report::unreadable_sources(sources, &mut out);
     for result in results.iter().filter(|r| !r.diagnostics.is_empty()) {
         let file = sources.files.iter().find(|f| f.display == result.file);
         let text = file.and_then(|f| std::fs::read_to_string(&f.path).ok()).unwrap_or_default();
@@ -420,6 +413,7 @@ pub(crate) fn manifest_of(path: &Path, command: &str) -> Result<(CrateInfo, Mani
     let catalog = Catalog::embedded().map_err(catalog_error)?;
     let info = the_crate(path)?;
     let (sources, results) = check_crate(catalog, &info.dir);
+    source_limits(&sources)?;
     let problems = print_diagnostics(&info, &results, &sources);
     if problems > 0 {
         let mut error = CliError::input(format!("leastpriv {command}: {problems} problem(s)"));
