@@ -10,6 +10,7 @@
 mod allowed;
 mod cache;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
@@ -86,6 +87,12 @@ pub fn expand(
     cx: &MacroContext,
     lines: HandlerLines<'_>,
 ) -> Expansion {
+    // `syn` parses recursively: absurdly nested handlers are refused before it sees them (the
+    // attribute's own tokens are checked by the declaration parser).
+    if let Err(reason) = crate::analyse::check_tokens(&item) {
+        let message = format!("`#[leastpriv::role]` cannot read this handler: {reason}");
+        return Expansion { errors: vec![(Span::call_site(), message)], ..Expansion::default() };
+    }
     let func: syn::ItemFn = match syn::parse2(item) {
         Ok(func) => func,
         Err(err) => {
@@ -326,18 +333,7 @@ fn role_const(
             }
         }
     });
-    let operations = allowed.iter().map(|((service, operation), op)| {
-        let actions = op.actions.iter();
-        let grants = op.grants.iter();
-        quote! {
-            ::leastpriv::__private::AllowedOperation {
-                service: #service,
-                operation: #operation,
-                actions: &[#(#actions),*],
-                grants: &[#(#grants),*],
-            }
-        }
-    });
+    let operations = operations_table(allowed);
     let doc = format!("The IAM role `#[leastpriv::role]` derived for `{handler}`.");
     quote! {
         #[doc = #doc]
@@ -347,7 +343,62 @@ fn role_const(
             handler: #handler,
             grants: &[#(#grants),*],
             requirements: &[#(#requirements),*],
-            operations: &[#(#operations),*],
+            operations: #operations,
         };
     }
+}
+
+/// The allowed operations as the facade's packed `Operations`: one string with every service id
+/// (once) and operation name, rows of offsets into it, and one array of grant indexes. Plain
+/// integers instead of a `&str` and a slice per operation keep the table small in a Lambda
+/// binary (no relocation per entry).
+fn operations_table(allowed: &allowed::AllowedOps) -> TokenStream {
+    if allowed.is_empty() {
+        return quote!(::leastpriv::__private::Operations::EMPTY);
+    }
+    let mut names = String::new();
+    let mut services: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
+    let mut grants: Vec<u32> = Vec::new();
+    let mut rows = Vec::new();
+    let push = |names: &mut String, text: &str| {
+        let start = offset(names.len());
+        names.push_str(text);
+        [start, offset(names.len())]
+    };
+    for ((service, operation), entries) in allowed {
+        let service_at = match services.get(service.as_str()) {
+            Some(at) => *at,
+            None => {
+                let at = push(&mut names, service);
+                services.insert(service, at);
+                at
+            }
+        };
+        let operation_at = push(&mut names, operation);
+        let first = offset(grants.len());
+        grants.extend(entries.iter().map(|&i| offset(i)));
+        let grants_at = [first, offset(grants.len())];
+        let [s0, s1] = service_at;
+        let [o0, o1] = operation_at;
+        let [g0, g1] = grants_at;
+        rows.push(quote! {
+            ::leastpriv::__private::OperationRow {
+                service: [#s0, #s1],
+                operation: [#o0, #o1],
+                grants: [#g0, #g1],
+            }
+        });
+    }
+    quote! {
+        ::leastpriv::__private::Operations {
+            names: #names,
+            rows: &[#(#rows),*],
+            grants: &[#(#grants),*],
+        }
+    }
+}
+
+/// A table offset as the facade stores it (tables stay far below 4 GiB).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
