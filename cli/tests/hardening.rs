@@ -7,32 +7,12 @@
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv")).args(args).output().expect("binary runs")
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("leastpriv-hardening-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::{example, leastpriv, s, scratch, stderr};
 
 /// A one-handler crate (the analysis reads sources only; nothing is built).
 fn tiny_crate(name: &str) -> PathBuf {
