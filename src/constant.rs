@@ -17,20 +17,94 @@ pub struct Role {
     /// found the handler calling, and the operations that need no permission. This is what the
     /// runtime guard checks, without the IAM catalog. Filled only when the `runtime` feature is
     /// on (the attribute skips working it out otherwise); empty without it.
-    pub operations: &'static [AllowedOperation],
+    pub operations: Operations,
 }
 
-/// One SDK operation a role allows, named as the SDK's operation metadata names it at run time.
+/// The SDK operations a role allows, packed for a small binary: one string holding every name
+/// once, and rows of offsets into it (plain integers, so the table needs no relocation per entry
+/// in a position-independent executable). Read it through [`Operations::iter`] and
+/// [`Operations::find`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operations {
+    /// Every service id (once) and operation name, concatenated.
+    pub names: &'static str,
+    /// One row per operation, sorted by service id, then operation name.
+    pub rows: &'static [OperationRow],
+    /// The grant indexes the rows' [`OperationRow::grants`] ranges point into.
+    pub grants: &'static [u32],
+}
+
+/// One row of [`Operations`]: byte ranges `[start, end)` into [`Operations::names`] and an index
+/// range into [`Operations::grants`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationRow {
+    /// The SDK's service id (`S3`).
+    pub service: [u32; 2],
+    /// The API operation (`GetObject`).
+    pub operation: [u32; 2],
+    /// The entries whose resources it may act on.
+    pub grants: [u32; 2],
+}
+
+/// One SDK operation a role allows, named as the SDK's operation metadata names it at run time
+/// (a view of one [`OperationRow`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AllowedOperation {
     /// The SDK's service id (`S3`, `DynamoDB`, `Secrets Manager`).
     pub service: &'static str,
     /// The API operation (`GetObject`).
     pub operation: &'static str,
-    /// The IAM actions it needs, sorted (empty when it needs no permission).
-    pub actions: &'static [&'static str],
-    /// Indexes into [`Role::grants`] of the entries whose resources it may act on.
-    pub grants: &'static [usize],
+    /// Indexes into [`Role::grants`] of the entries whose resources it may act on (empty when it
+    /// needs no permission).
+    pub grants: &'static [u32],
+}
+
+impl Operations {
+    /// No operation (the attribute without the `runtime` feature).
+    pub const EMPTY: Operations = Operations { names: "", rows: &[], grants: &[] };
+
+    /// How many operations the table holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table holds no operation.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The operations, sorted by service id, then operation name.
+    pub fn iter(&self) -> impl Iterator<Item = AllowedOperation> + '_ {
+        self.rows.iter().map(|row| self.view(row))
+    }
+
+    /// The operation under this SDK service id and operation name, if the table holds it.
+    pub fn find(&self, service: &str, operation: &str) -> Option<AllowedOperation> {
+        let names: &'static str = self.names;
+        let at = self
+            .rows
+            .binary_search_by(|row| {
+                (text(names, row.service), text(names, row.operation)).cmp(&(service, operation))
+            })
+            .ok()?;
+        self.rows.get(at).map(|row| self.view(row))
+    }
+
+    fn view(&self, row: &OperationRow) -> AllowedOperation {
+        let grants: &'static [u32] = self.grants;
+        let [start, end] = row.grants.map(|i| i as usize);
+        AllowedOperation {
+            service: text(self.names, row.service),
+            operation: text(self.names, row.operation),
+            grants: grants.get(start..end).unwrap_or_default(),
+        }
+    }
+}
+
+/// The text of a `[start, end)` range of `names` (empty when out of range, which the attribute
+/// never emits).
+fn text(names: &'static str, [start, end]: [u32; 2]) -> &'static str {
+    names.get(start as usize..end as usize).unwrap_or_default()
 }
 
 /// How far a grant reaches, as IAM classifies actions.
@@ -93,12 +167,8 @@ impl Role {
     }
 
     /// The operation the role allows under this SDK service id and operation name, if any.
-    pub fn operation(&self, service: &str, operation: &str) -> Option<&'static AllowedOperation> {
-        let operations: &'static [AllowedOperation] = self.operations;
-        operations
-            .binary_search_by(|o| (o.service, o.operation).cmp(&(service, operation)))
-            .ok()
-            .and_then(|i| operations.get(i))
+    pub fn operation(&self, service: &str, operation: &str) -> Option<AllowedOperation> {
+        self.operations.find(service, operation)
     }
 
     /// Whether the derived requirements include `action` (case-insensitive).

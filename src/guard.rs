@@ -179,7 +179,7 @@ impl Guard {
         let resource = find_field(input, &fields);
         let (decision, grants) = match allowed {
             None => (Decision::UndeclaredOperation, Vec::new()),
-            Some(op) => self.judge_resource(op, resource.as_deref()),
+            Some(op) => self.judge_resource(&op, resource.as_deref()),
         };
         Call {
             service: service.to_owned(),
@@ -192,16 +192,16 @@ impl Guard {
 
     /// The input fields naming the resource: those of the entries the operation may act on, or
     /// for an undeclared operation those of the entries of the same service.
-    fn fields_for(&self, service: &str, allowed: Option<&AllowedOperation>) -> Vec<&'static str> {
+    fn fields_for(&self, service: &str, allowed: Option<AllowedOperation>) -> Vec<&'static str> {
         let mut fields: Vec<&'static str> = Vec::new();
-        let grants: Vec<usize> = match allowed {
+        let grants: Vec<u32> = match allowed {
             Some(op) => op.grants.to_vec(),
             None => (self.role.operations.iter())
                 .filter(|o| o.service == service)
                 .flat_map(|o| o.grants.iter().copied())
                 .collect(),
         };
-        for g in grants.iter().filter_map(|&i| self.role.grants.get(i)) {
+        for g in grants.iter().filter_map(|&i| self.role.grants.get(i as usize)) {
             for f in g.name_fields {
                 if !fields.contains(f) {
                     fields.push(f);
@@ -220,7 +220,7 @@ impl Guard {
         let matching: Vec<usize> = op
             .grants
             .iter()
-            .copied()
+            .map(|&i| i as usize)
             .filter(|&i| {
                 let Some(grant) = self.role.grants.get(i) else { return false };
                 match (resource, names.get(i).and_then(Option::as_deref)) {
@@ -242,7 +242,7 @@ impl Guard {
         let same_service = (self.role.operations.iter())
             .filter(|o| o.service == call.service)
             .flat_map(|o| o.grants.iter())
-            .find_map(|&i| self.role.grants.get(i));
+            .find_map(|&i| self.role.grants.get(i as usize));
         let entry = match same_service {
             Some(g) => g.service.replace('-', "_"),
             None => call.service.to_ascii_lowercase().replace([' ', '-'], "_"),
@@ -337,7 +337,8 @@ impl Recorder {
             .collect();
         if let Some(role) = self.role {
             for (i, grant) in role.grants.iter().enumerate() {
-                let usable = role.operations.iter().any(|o| o.grants.contains(&i));
+                let usable =
+                    role.operations.iter().any(|o| o.grants.iter().any(|&g| g as usize == i));
                 let used = calls.iter().any(|c| c.grants.contains(&i));
                 if usable && !used {
                     out.push(format!("`{}` was never exercised", grant.resource));

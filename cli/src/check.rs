@@ -6,11 +6,10 @@ use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
 use leastpriv_core::catalog::Catalog;
-use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::pipeline::check_crate;
 use leastpriv_core::project;
 
-use crate::error::{CliError, EXIT_FINDINGS, catalog_error};
+use crate::error::{CliError, EXIT_FINDINGS, catalog_error, source_limits};
 use crate::{output, report};
 
 /// Arguments of `leastpriv check`.
@@ -36,14 +35,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut out = String::new();
     for info in &crates {
         let (sources, results) = check_crate(catalog, &info.dir);
-        for (path, error) in &sources.errors {
-            problems += 1;
-            out.push_str(&format!(
-                "{}: error[unreadable-source]: {}\n",
-                escape_control(&path.display().to_string()),
-                escape_control(error)
-            ));
-        }
+        source_limits(&sources)?;
+        problems += report::unreadable_sources(&sources, &mut out);
         for result in &results {
             handlers += 1;
             let file = sources.files.iter().find(|f| f.display == result.file);

@@ -57,3 +57,19 @@ pub fn catalog_error(err: leastpriv_core::catalog::CatalogError) -> CliError {
         None => CliError::input(err.to_string()),
     }
 }
+
+/// The help line of an input error for a source file over the bounds.
+pub const LIMITS_HELP: &str = "leastpriv reads source files of at most 16 MiB whose brackets nest \
+                               at most 128 deep; the crate was not analysed";
+
+/// An input error (exit code 2) when a source file of the crate breaks an input bound (over
+/// 16 MiB, or nested or chained too deeply to parse safely): the crate cannot be analysed, so
+/// no result is given, rather than a finding among others.
+pub fn source_limits(sources: &leastpriv_core::analyse::CrateSources) -> Result<(), CliError> {
+    match sources.limit_error() {
+        Some((path, reason)) => {
+            Err(CliError::input(format!("{}: {reason}", path.display())).with_help(LIMITS_HELP))
+        }
+        None => Ok(()),
+    }
+}

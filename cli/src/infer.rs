@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
 use leastpriv_core::catalog::Catalog;
-use leastpriv_core::infer::{InferredFunction, infer};
+use leastpriv_core::infer::{InferredFunction, infer_bounded};
 use leastpriv_core::project;
 use serde::Serialize;
 
-use crate::error::{CliError, catalog_error};
+use crate::error::{CliError, LIMITS_HELP, catalog_error};
 use crate::output;
 
 /// Arguments of `leastpriv infer`.
@@ -37,7 +37,9 @@ struct Output<'a> {
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let catalog = Catalog::embedded().map_err(catalog_error)?;
     let crates = project::discover(&args.path).map_err(|err| CliError::input(err.to_string()))?;
-    let functions = infer(catalog, &crates, &args.path);
+    let functions = infer_bounded(catalog, &crates, &args.path).map_err(|(path, reason)| {
+        CliError::input(format!("{}: {reason}", path.display())).with_help(LIMITS_HELP)
+    })?;
     let unresolved = functions.iter().any(|f| !f.unresolved.is_empty());
     let code =
         if unresolved && !args.allow_unresolved { ExitCode::from(1) } else { ExitCode::SUCCESS };

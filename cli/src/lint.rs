@@ -11,12 +11,12 @@ use leastpriv_core::lint::code::{Replacement, lint_code};
 use leastpriv_core::lint::suppress::{Config, apply};
 use leastpriv_core::lint::{Finding, LintOptions, LintReport, Severity, lint_paths, sarif};
 use leastpriv_core::policy::Params;
-use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{LabeledSpan, MietteDiagnostic, Report};
 use serde::Serialize;
 
 use crate::error::{CliError, EXIT_FINDINGS, EXIT_INPUT, catalog_error};
 use crate::output;
-use crate::report::offset;
+use crate::report::{Source, Window};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -192,6 +192,9 @@ fn human(report: &LintReport, threshold: Severity) -> String {
     let mut out = String::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for file in &report.files {
+        // One line index per file, and each report rendered against a window of lines: a
+        // finding costs the size of its window, not of the file (linear in findings).
+        let source = Source::new(&file.text);
         for f in &file.findings {
             let status = if f.suppressed.is_some() { "suppressed" } else { f.severity.as_str() };
             *counts.entry(status).or_default() += 1;
@@ -204,8 +207,8 @@ fn human(report: &LintReport, threshold: Severity) -> String {
             }
             diagnostic = diagnostic.with_help(help);
             if f.line > 0 {
-                let from = offset(&file.text, f.line, f.column.saturating_sub(1));
-                let to = offset(&file.text, f.line, f.column.saturating_sub(1) + f.length.max(1));
+                let from = source.offset(f.line, f.column.saturating_sub(1));
+                let to = source.offset(f.line, f.column.saturating_sub(1) + f.length.max(1));
                 let label = match (&f.function, &f.resource) {
                     (Some(function), _) => format!("function {function}"),
                     (None, Some(resource)) => resource.clone(),
@@ -213,8 +216,9 @@ fn human(report: &LintReport, threshold: Severity) -> String {
                 };
                 diagnostic = diagnostic.with_label(LabeledSpan::at(from..to.max(from), label));
             }
-            let source = NamedSource::new(file.file.clone(), file.text.clone());
-            let rendered = format!("{:?}", Report::new(diagnostic).with_source_code(source));
+            let line = f.line.max(1);
+            let window = Window::new(file.file.clone(), &source, line, line);
+            let rendered = format!("{:?}", Report::new(diagnostic).with_source_code(window));
             if f.suppressed.is_some() {
                 let _ = writeln!(out, "[suppressed] {}:{}:{} {}", f.file, f.line, f.column, f.rule);
             }

@@ -26,7 +26,7 @@ impl<'a> Source<'a> {
 
     /// Byte offset of a 1-based line and 0-based character column (the end of the text past
     /// the last line).
-    fn offset(&self, line: usize, column: usize) -> usize {
+    pub(crate) fn offset(&self, line: usize, column: usize) -> usize {
         let (Some(start), Some(next)) =
             (self.lines.get(line.wrapping_sub(1)), self.lines.get(line))
         else {
@@ -70,7 +70,7 @@ pub fn render(diagnostic: &Diagnostic, display: &Path, source: &Source<'_>) -> S
 
 /// The lines around a diagnostic, as miette's source: rendering a report then costs the size of
 /// the window, not of the file (10,000 diagnostics in one file render in linear time).
-struct Window {
+pub(crate) struct Window {
     name: String,
     /// The window's text, control characters shown as `?` (one byte for one).
     text: String,
@@ -82,7 +82,7 @@ struct Window {
 
 impl Window {
     /// Lines `first - CONTEXT ..= last + CONTEXT` (1-based) of `source`.
-    fn new(name: String, source: &Source<'_>, first: usize, last: usize) -> Self {
+    pub(crate) fn new(name: String, source: &Source<'_>, first: usize, last: usize) -> Self {
         const CONTEXT: usize = 4;
         let from_line = first.saturating_sub(CONTEXT + 1);
         let (base, end) = source.lines(from_line + 1, last + CONTEXT);
@@ -132,16 +132,25 @@ pub fn one_line(diagnostic: &Diagnostic, display: &Path) -> String {
     )
 }
 
-/// Byte offset of a 1-based line and 0-based character column.
-pub(crate) fn offset(text: &str, line: usize, column: usize) -> usize {
-    let mut at = 0;
-    for (number, content) in text.split_inclusive('\n').enumerate() {
-        if number + 1 == line {
-            return at + content.char_indices().nth(column).map_or(content.len(), |(i, _)| i);
-        }
-        at += content.len();
+/// One `PATH: error[unreadable-source]: REASON` line per source file of `sources` that could not
+/// be read or parsed, appended to `out`; returns how many.
+pub fn unreadable_sources(
+    sources: &leastpriv_core::analyse::CrateSources,
+    out: &mut String,
+) -> usize {
+    for (path, error) in &sources.errors {
+        out.push_str(&unreadable_source(path, error));
     }
-    text.len()
+    sources.errors.len()
+}
+
+/// The `PATH: error[unreadable-source]: REASON` line of one source file.
+pub fn unreadable_source(path: &Path, error: &str) -> String {
+    format!(
+        "{}: error[unreadable-source]: {}\n",
+        escape_control(&path.display().to_string()),
+        escape_control(error)
+    )
 }
 
 #[cfg(test)]

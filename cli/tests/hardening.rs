@@ -7,32 +7,12 @@
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv")).args(args).output().expect("binary runs")
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("leastpriv-hardening-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::{example, leastpriv, s, scratch, stderr};
 
 /// A one-handler crate (the analysis reads sources only; nothing is built).
 fn tiny_crate(name: &str) -> PathBuf {
@@ -78,22 +58,41 @@ fn link_loops_pipes_and_device_links_in_src_are_not_followed_or_read() {
 }
 
 #[test]
-fn deeply_nested_code_is_reported_not_a_stack_overflow() {
+fn deeply_nested_or_oversized_code_is_an_input_error_in_every_command() {
     let dir = tiny_crate("deep-code");
     let cases = [
         ("parens.rs", format!("fn f() {{ let _ = {}1{}; }}\n", "(".repeat(4000), ")".repeat(4000))),
         ("blocks.rs", format!("fn f() {}{}\n", "{".repeat(1750), "}".repeat(1750))),
         ("unary.rs", format!("fn f() {{ let _ = {}true; }}\n", "!".repeat(20_000))),
         ("chain.rs", format!("fn f() {{ let _ = x{}; }}\n", ".a()".repeat(20_000))),
+        // Over 16 MiB of plain, shallow code.
+        ("huge.rs", "fn f() { let _ = 1; }\n".repeat(800_000)),
+    ];
+    let commands: [&[&str]; 4] = [
+        &["check"],
+        &["check", "--short"],
+        &["synth", "--format", "cfn-yaml", "-o", "/dev/null"],
+        &["infer"],
     ];
     for (file, text) in &cases {
         std::fs::write(dir.join("src").join(file), text).unwrap();
-        let out = leastpriv(&["check", s(&dir)]);
-        assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains("more than"), "{file}: {err}");
+        for command in commands {
+            let mut args = command.to_vec();
+            args.insert(1, s(&dir));
+            let out = leastpriv(&args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{file} {command:?}: {err}");
+            assert!(err.contains(&format!("{file}: ")), "{file} {command:?}: {err}");
+            assert!(err.contains("more than"), "{file} {command:?}: {err}");
+            assert!(err.contains("the crate was not analysed"), "{file} {command:?}: {err}");
+        }
         std::fs::remove_file(dir.join("src").join(file)).unwrap();
     }
+    // Other unreadable sources stay findings of the crate (exit 1), as before.
+    std::fs::write(dir.join("src/broken.rs"), "fn f( {\n").unwrap();
+    let out = leastpriv(&["check", s(&dir)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[unreadable-source]"), "{}", stderr(&out));
 }
 
 #[test]

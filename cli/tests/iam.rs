@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "common/sarif.rs"]
+mod sarif_schema;
+use sarif_schema::assert_valid_sarif;
+
 /// A moto server on 127.0.0.1, killed on drop.
 struct Moto {
     child: Child,
@@ -308,47 +312,6 @@ fn stderr(out: &Output) -> String {
 fn ok(out: Output) -> String {
     assert_eq!(out.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", text(&out), stderr(&out));
     text(&out)
-}
-
-/// Validates a SARIF log against the vendored SARIF 2.1.0 schema (the lint test's), with the
-/// `jsonschema` package of the venv `LEASTPRIV_MOTO` comes from (else the repository's `.venv`);
-/// skipped with a note when there is no such python.
-fn assert_valid_sarif(sarif: &[u8]) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = match std::env::var_os("LEASTPRIV_MOTO") {
-        Some(moto) => PathBuf::from(moto).with_file_name("python"),
-        None => root.join(".venv/bin/python"),
-    };
-    if !python.exists() {
-        eprintln!("skipped the SARIF schema validation: no {}", python.display());
-        return;
-    }
-    let file = std::env::temp_dir().join(format!(
-        "leastpriv-audit-{}-{}.sarif",
-        std::process::id(),
-        free_port()
-    ));
-    std::fs::write(&file, sarif).unwrap();
-    let schema = root.join("cli/tests/data/sarif-2.1.0-rtm.5.json");
-    let check = Command::new(&python)
-        .args([
-            "-c",
-            "import json, sys, jsonschema\n\
-             schema = json.load(open(sys.argv[1]))\n\
-             jsonschema.Draft4Validator(schema).validate(json.load(open(sys.argv[2])))\n\
-             print('valid')",
-        ])
-        .arg(&schema)
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        check.status.success(),
-        "SARIF invalid: {}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
 }
 
 fn encode(text: &str) -> String {

@@ -10,6 +10,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "common/sarif.rs"]
+mod sarif_schema;
+use sarif_schema::assert_valid_sarif;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -178,8 +182,8 @@ fn the_corpus_lints_without_a_crash_and_matches_its_snapshot() {
     );
 }
 
-/// The SARIF output validates against the published schema (with the `jsonschema` Python package
-/// of the cfn-lint venv CI installs; skipped with a note when it is not there).
+/// The SARIF output validates against the published schema (skipped with a note when the venv
+/// with `jsonschema` is not there).
 #[test]
 fn sarif_validates_against_the_published_schema() {
     let out = leastpriv(&[
@@ -193,39 +197,7 @@ fn sarif_validates_against_the_published_schema() {
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
-    let python = match std::env::var("LEASTPRIV_CFN_LINT") {
-        Ok(cfn_lint) => PathBuf::from(cfn_lint).with_file_name("python"),
-        Err(_) => root().join(".venv/bin/python"),
-    };
-    if !python.exists() {
-        eprintln!(
-            "skipped the schema validation: no {} (run .ci/run's venv step)",
-            python.display()
-        );
-        return;
-    }
-    let sarif_file =
-        std::env::temp_dir().join(format!("leastpriv-lint-{}.sarif", std::process::id()));
-    std::fs::write(&sarif_file, &out.stdout).unwrap();
-    let schema = root().join("cli/tests/data/sarif-2.1.0-rtm.5.json");
-    let check = Command::new(&python)
-        .args([
-            "-c",
-            "import json, sys, jsonschema\n\
-             schema = json.load(open(sys.argv[1]))\n\
-             jsonschema.Draft4Validator(schema).validate(json.load(open(sys.argv[2])))\n\
-             print('valid')",
-        ])
-        .arg(&schema)
-        .arg(&sarif_file)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "SARIF invalid: {}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_valid_sarif(&out.stdout);
 }
 
 /// `--code` on a SAM app with DynamoDBCrudPolicy, S3ReadPolicy, SQSSendMessagePolicy and an

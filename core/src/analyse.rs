@@ -28,6 +28,7 @@ use proc_macro2::Span;
 
 use crate::catalog::SetterUse;
 
+pub use limits::{TokenShape, check_tokens, check_tree};
 pub use load::{binary_key, load_crate};
 pub(crate) use sources::index::is_macro_attribute;
 pub use sources::{CrateRoot, CrateSources, FnEntry, Resolved, SourceFile};

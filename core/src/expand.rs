@@ -10,6 +10,7 @@
 mod allowed;
 mod cache;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
@@ -88,6 +89,12 @@ pub fn expand(
     cx: &MacroContext,
     lines: HandlerLines<'_>,
 ) -> Expansion {
+    // `syn` parses recursively: absurdly nested handlers are refused before it sees them (the
+    // attribute's own tokens are checked by the declaration parser).
+    if let Err(reason) = crate::analyse::check_tokens(&item) {
+        let message = format!("`#[leastpriv::role]` cannot read this handler: {reason}");
+        return Expansion { errors: vec![(Span::call_site(), message)], ..Expansion::default() };
+    }
     let func: syn::ItemFn = match syn::parse2(item) {
         Ok(func) => func,
         Err(err) => {
@@ -333,26 +340,67 @@ fn role_const(
             str_lit(&location),
         )
     });
-    let operations = allowed.iter().map(|((service, operation), op)| {
-        format!(
-            "::leastpriv::__private::AllowedOperation {{ service: {}, operation: {}, \
-             actions: &{}, grants: &{} }}",
-            str_lit(service),
-            str_lit(operation),
-            list(op.actions.iter().map(|a| str_lit(a))),
-            list(op.grants.iter().map(usize::to_string)),
-        )
-    });
+    let operations = operations_table(allowed);
     let doc = format!("The IAM role `#[leastpriv::role]` derived for `{handler}`.");
     format!(
         "#[doc = {}] #[allow(dead_code)] {vis} const {ident}: ::leastpriv::Role = \
          ::leastpriv::__private::Role {{ name: {}, handler: {}, grants: &{}, \
-         requirements: &{}, operations: &{} }};",
+         requirements: &{}, operations: {} }};",
         str_lit(&doc),
         str_lit(&name),
         str_lit(&handler),
         list(grants),
         list(requirements),
-        list(operations),
+        operations,
     )
+}
+
+/// The allowed operations as the facade's packed `Operations`: one string with every service id
+/// (once) and operation name, rows of offsets into it, and one array of grant indexes. Plain
+/// integers instead of a `&str` and a slice per operation keep the table small in a Lambda
+/// binary (no relocation per entry).
+fn operations_table(allowed: &allowed::AllowedOps) -> String {
+    if allowed.is_empty() {
+        return "::leastpriv::__private::Operations::EMPTY".to_owned();
+    }
+    let mut names = String::new();
+    let mut services: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
+    let mut grants: Vec<u32> = Vec::new();
+    let mut rows = Vec::new();
+    let push = |names: &mut String, text: &str| {
+        let start = offset(names.len());
+        names.push_str(text);
+        [start, offset(names.len())]
+    };
+    for ((service, operation), entries) in allowed {
+        let service_at = match services.get(service.as_str()) {
+            Some(at) => *at,
+            None => {
+                let at = push(&mut names, service);
+                services.insert(service, at);
+                at
+            }
+        };
+        let operation_at = push(&mut names, operation);
+        let first = offset(grants.len());
+        grants.extend(entries.iter().map(|&i| offset(i)));
+        let [s0, s1] = service_at;
+        let [o0, o1] = operation_at;
+        let [g0, g1] = [first, offset(grants.len())];
+        rows.push(format!(
+            "::leastpriv::__private::OperationRow {{ service: [{s0}, {s1}], operation: \
+             [{o0}, {o1}], grants: [{g0}, {g1}] }}"
+        ));
+    }
+    format!(
+        "::leastpriv::__private::Operations {{ names: {}, rows: &{}, grants: &{} }}",
+        str_lit(&names),
+        list(rows),
+        list(grants.iter().map(u32::to_string)),
+    )
+}
+
+/// A table offset as the facade stores it (tables stay far below 4 GiB).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -69,57 +69,85 @@ pub struct InferredFunction {
     pub suggestion: String,
 }
 
-/// Infers every binary of `crates`; paths in the result are relative to `root`.
+/// Infers every binary of `crates`; paths in the result are relative to `root`. A source file
+/// that cannot be read or parsed (for any reason) is an unresolved item of the binaries that may
+/// reach it.
 pub fn infer(catalog: &Catalog, crates: &[CrateInfo], root: &Path) -> Vec<InferredFunction> {
     let mut out = Vec::new();
     for info in crates {
-        let sources = load_crate(info, true);
-        let mut prefixes: BTreeSet<String> = info
-            .sdk_crates
-            .iter()
-            .filter_map(|c| catalog.crate_prefix(c).map(str::to_owned))
-            .collect();
-        prefixes.extend(
-            sources.sdk_aliases.values().filter_map(|c| catalog.crate_prefix(c).map(str::to_owned)),
-        );
-        for binary in &info.binaries {
-            let entry_path = info.dir.join(&binary.entry);
-            let index = sources.file_index(&entry_path);
-            let input = AnalysisInput {
-                catalog,
-                sources: &sources,
-                declared_prefixes: prefixes.iter().cloned().collect(),
-                handler_file: binary.entry.clone(),
-                handler_file_index: index,
-                handler_lines: HandlerLines::Spans,
-            };
-            let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
-            let mut function = function_of(catalog, info, root, &analysis);
-            function.binary.clone_from(&binary.name);
-            function.entry = relative(&entry_path, root);
-            // A file that cannot be read may hold this binary's calls; another binary's missing
-            // entry file cannot.
-            for (path, message) in &sources.errors {
-                let another_entry = info
-                    .binaries
-                    .iter()
-                    .any(|b| b.name != binary.name && same_file(&info.dir.join(&b.entry), path));
-                if another_entry {
-                    continue;
-                }
-                function.unresolved.push(InferredUnresolved {
-                    file: relative(path, root),
-                    line: 0,
-                    service: None,
-                    reason: format!(
-                        "the file cannot be read or parsed ({message}): calls in it are not seen"
-                    ),
-                });
-            }
-            out.push(function);
-        }
+        infer_crate(catalog, info, &load_crate(info, true), root, &mut out);
     }
     out
+}
+
+/// [`infer`], except that a source file breaking an input bound (over 16 MiB, nested or chained
+/// too deeply to parse safely) stops it: `Err` holds the file and the reason. For front ends
+/// that treat such a file as bad input rather than as code the analysis could not follow.
+pub fn infer_bounded(
+    catalog: &Catalog,
+    crates: &[CrateInfo],
+    root: &Path,
+) -> Result<Vec<InferredFunction>, (PathBuf, String)> {
+    let mut out = Vec::new();
+    for info in crates {
+        let sources = load_crate(info, true);
+        if let Some(error) = sources.limit_error() {
+            return Err(error.clone());
+        }
+        infer_crate(catalog, info, &sources, root, &mut out);
+    }
+    Ok(out)
+}
+
+/// Infers every binary of one crate from its loaded sources into `out`.
+fn infer_crate(
+    catalog: &Catalog,
+    info: &CrateInfo,
+    sources: &crate::analyse::CrateSources,
+    root: &Path,
+    out: &mut Vec<InferredFunction>,
+) {
+    let mut prefixes: BTreeSet<String> =
+        info.sdk_crates.iter().filter_map(|c| catalog.crate_prefix(c).map(str::to_owned)).collect();
+    prefixes.extend(
+        sources.sdk_aliases.values().filter_map(|c| catalog.crate_prefix(c).map(str::to_owned)),
+    );
+    for binary in &info.binaries {
+        let entry_path = info.dir.join(&binary.entry);
+        let index = sources.file_index(&entry_path);
+        let input = AnalysisInput {
+            catalog,
+            sources,
+            declared_prefixes: prefixes.iter().cloned().collect(),
+            handler_file: binary.entry.clone(),
+            handler_file_index: index,
+            handler_lines: HandlerLines::Spans,
+        };
+        let analysis = entry_analysis(&input, &binary_key(info, &binary.name), &binary.entry);
+        let mut function = function_of(catalog, info, root, &analysis);
+        function.binary.clone_from(&binary.name);
+        function.entry = relative(&entry_path, root);
+        // A file that cannot be read may hold this binary's calls; another binary's missing
+        // entry file cannot.
+        for (path, message) in &sources.errors {
+            let another_entry = info
+                .binaries
+                .iter()
+                .any(|b| b.name != binary.name && same_file(&info.dir.join(&b.entry), path));
+            if another_entry {
+                continue;
+            }
+            function.unresolved.push(InferredUnresolved {
+                file: relative(path, root),
+                line: 0,
+                service: None,
+                reason: format!(
+                    "the file cannot be read or parsed ({message}): calls in it are not seen"
+                ),
+            });
+        }
+        out.push(function);
+    }
 }
 
 /// Per binary of a crate, the crate functions its `main` reaches: (module, function). `synth`

@@ -39,6 +39,14 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
         };
         return finish(item, &expansion, &spans);
     }
+    // Re-parsing walks the tokens recursively (here and in `syn`): absurd nesting is an error.
+    let too_deep = within_bounds(&attr).and_then(|()| within_bounds(&item)).err();
+    if let Some(reason) = too_deep {
+        let mut out = item;
+        let message = format!("`#[leastpriv::role]` cannot read this handler: {reason}");
+        out.extend(compile_error(Span::call_site(), &message));
+        return out;
+    }
     let mut spans = SpanMap::default();
     let (attr2, item2) = match (spans.mirror(&attr), spans.mirror(&item)) {
         (Some(attr2), Some(item2)) => (attr2, item2),
@@ -89,6 +97,16 @@ fn handler_position(item: &TokenStream) -> Option<HandlerPosition> {
         name: name.to_string(),
         name_at: (start.line(), start.column().checked_sub(1)?),
         end_at: (end.line(), end.column().checked_sub(1)?),
+    })
+}
+
+/// Checks the compiler's tokens against the engine's nesting bounds, without recursion.
+fn within_bounds(tokens: &TokenStream) -> Result<(), String> {
+    use leastpriv_core::analyse::TokenShape;
+    leastpriv_core::analyse::check_tree(tokens.clone().into_iter(), |token| match token {
+        TokenTree::Group(group) => TokenShape::Group(group.stream().into_iter()),
+        TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => TokenShape::Separator,
+        _ => TokenShape::Other,
     })
 }
 

@@ -235,6 +235,10 @@ pub(super) fn sarif(report: &Report) -> Run {
 }
 
 #[cfg(test)]
+#[path = "../../tests/common/sarif.rs"]
+mod sarif_schema;
+
+#[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use leastpriv_core::evaluate::drift::{Excess, Missing};
@@ -322,35 +326,9 @@ mod tests {
         assert!(orphan.get("locations").is_none());
     }
 
-    /// The log validates against the vendored SARIF 2.1.0 schema (the lint test's), with the
-    /// repository venv's `jsonschema`; skipped with a note when there is no venv.
+    /// The log validates against the vendored SARIF 2.1.0 schema (the tests' shared helper).
     #[test]
     fn the_log_validates_against_the_sarif_schema() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let python = root.join(".venv/bin/python");
-        if !python.exists() {
-            eprintln!("skipped the SARIF schema validation: no {}", python.display());
-            return;
-        }
-        let file = std::env::temp_dir()
-            .join(format!("leastpriv-audit-render-{}.sarif", std::process::id()));
-        std::fs::write(&file, sarif(&report()).render()).unwrap();
-        let check = std::process::Command::new(&python)
-            .args([
-                "-c",
-                "import json, sys, jsonschema\n\
-                 schema = json.load(open(sys.argv[1]))\n\
-                 jsonschema.Draft4Validator(schema).validate(json.load(open(sys.argv[2])))",
-            ])
-            .arg(root.join("cli/tests/data/sarif-2.1.0-rtm.5.json"))
-            .arg(&file)
-            .output()
-            .unwrap();
-        let _ = std::fs::remove_file(&file);
-        assert!(
-            check.status.success(),
-            "SARIF invalid: {}",
-            String::from_utf8_lossy(&check.stderr)
-        );
+        super::sarif_schema::assert_valid_sarif(sarif(&report()).render().as_bytes());
     }
 }

@@ -12,7 +12,7 @@ use leastpriv_core::pipeline::{HandlerResult, check_crate};
 use leastpriv_core::project::{self, CrateInfo};
 use leastpriv_core::synth::{Manifest, SynthError, binary_of};
 
-use crate::error::{CliError, EXIT_FINDINGS, catalog_error};
+use crate::error::{CliError, EXIT_FINDINGS, catalog_error, source_limits};
 use crate::report;
 
 /// The crates at a path and the manifest of their handlers.
@@ -182,14 +182,12 @@ pub(crate) fn build(path: &Path, command: &str) -> Result<Built, CliError> {
     let mut unreadable: BTreeSet<PathBuf> = BTreeSet::new();
     for (index, info) in crates.iter().enumerate() {
         let (sources, results) = check_crate(catalog, &info.dir);
+        source_limits(&sources)?;
+        // A path dependency's unreadable file is reported once, not once per crate using it.
         for (path, error) in &sources.errors {
             if unreadable.insert(path.clone()) {
                 problems += 1;
-                eprintln!(
-                    "{}: error[unreadable-source]: {}",
-                    escape_control(&path.display().to_string()),
-                    escape_control(error)
-                );
+                eprint!("{}", report::unreadable_source(path, error));
             }
         }
         let by_entry = binaries_by_entry(info);

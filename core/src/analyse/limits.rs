@@ -22,29 +22,52 @@ pub(crate) const MAX_NESTING: usize = 128;
 /// 8,000.
 pub(crate) const MAX_CHAIN: usize = 3000;
 
+/// Why a source file was not read.
+#[derive(Debug)]
+pub(crate) struct ReadError {
+    /// The reason, for messages.
+    pub(crate) message: String,
+    /// The file breaks an input bound (its size) rather than being unreadable.
+    pub(crate) over_limit: bool,
+}
+
+impl ReadError {
+    fn unreadable(message: impl Into<String>) -> Self {
+        Self { message: message.into(), over_limit: false }
+    }
+
+    fn too_large(message: String) -> Self {
+        Self { message, over_limit: true }
+    }
+}
+
 /// Reads a source file: a regular file (a symbolic link to one is fine) of at most
 /// [`MAX_SOURCE_BYTES`], in UTF-8.
-pub(crate) fn read_source(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+pub(crate) fn read_source(path: &Path) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::unreadable(e.to_string()))?;
     if !meta.is_file() {
-        return Err("not a regular file (a directory, pipe, socket or device); only regular \
-                    .rs files are read"
-            .to_owned());
-    }
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(format!(
-            "{} bytes, more than the {MAX_SOURCE_BYTES} a source file may have",
-            meta.len()
+        return Err(ReadError::unreadable(
+            "not a regular file (a directory, pipe, socket or device); only regular .rs files \
+             are read",
         ));
     }
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(ReadError::too_large(format!(
+            "{} bytes, more than the {MAX_SOURCE_BYTES} a source file may have",
+            meta.len()
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| ReadError::unreadable(e.to_string()))?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The file may grow between the check and the read: read one byte past the limit at most.
-    file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    (file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| ReadError::unreadable(e.to_string()))?;
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(format!("more than the {MAX_SOURCE_BYTES} bytes a source file may have"));
+        return Err(ReadError::too_large(format!(
+            "more than the {MAX_SOURCE_BYTES} bytes a source file may have"
+        )));
     }
-    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
+    String::from_utf8(bytes).map_err(|_| ReadError::unreadable("not valid UTF-8"))
 }
 
 /// Checks that brackets outside comments and literals nest at most [`MAX_NESTING`] deep and
@@ -196,6 +219,113 @@ pub(crate) fn check_nesting(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The same bounds over a token tree that its walker descends without recursion (the
+/// attribute's and the handler's tokens, in the proc macro and the declaration parser):
+/// [`MAX_NESTING`] groups deep and [`MAX_CHAIN`] tokens chained since the last `,` or `;` of each
+/// enclosing group. Stricter than [`check_nesting`] (a block's end does not end a run), which
+/// only matters for token trees no file check has seen.
+#[derive(Debug)]
+struct TokenBounds {
+    /// Tokens since the last separator, per open group.
+    runs: Vec<usize>,
+    /// Their sum.
+    chain: usize,
+}
+
+impl Default for TokenBounds {
+    fn default() -> Self {
+        Self { runs: vec![0], chain: 0 }
+    }
+}
+
+impl TokenBounds {
+    /// One token that is not a group; a separator (`,` or `;`) ends the current run.
+    fn token(&mut self, separator: bool) -> Result<(), String> {
+        let Some(run) = self.runs.last_mut() else { return Ok(()) };
+        if separator {
+            self.chain -= *run;
+            *run = 0;
+            return Ok(());
+        }
+        *run += 1;
+        self.chain += 1;
+        if self.chain > MAX_CHAIN {
+            return Err(format!(
+                "an expression chains more than {MAX_CHAIN} operators, calls or tokens; \
+                 leastpriv reads code nested at most that deep"
+            ));
+        }
+        Ok(())
+    }
+
+    /// A group opens (its tokens follow, then [`TokenBounds::close`]).
+    fn open(&mut self) -> Result<(), String> {
+        self.runs.push(0);
+        if self.runs.len() > MAX_NESTING + 1 {
+            return Err(format!(
+                "brackets nest more than {MAX_NESTING} deep; leastpriv reads code nested at most \
+                 that deep"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The innermost open group closes.
+    fn close(&mut self) {
+        if self.runs.len() > 1 {
+            self.chain -= self.runs.pop().unwrap_or(0);
+        }
+    }
+}
+
+/// What a token is to [`check_tree`]: a group (with an iterator over its tokens), a separator
+/// (`,` or `;`) or any other token.
+#[derive(Debug)]
+pub enum TokenShape<I> {
+    /// A delimited group and its tokens.
+    Group(I),
+    /// `,` or `;`.
+    Separator,
+    /// Any other token.
+    Other,
+}
+
+/// Checks a token tree against [`TokenBounds`] without recursion, so that parsing it with `syn`
+/// (which recurses) cannot overflow the stack. Generic over the token type: the proc macro runs it
+/// on the compiler's tokens, the engine on proc-macro2's ([`check_tokens`]).
+pub fn check_tree<I: Iterator>(
+    root: I,
+    shape: impl Fn(I::Item) -> TokenShape<I>,
+) -> Result<(), String> {
+    let mut bounds = TokenBounds::default();
+    let mut stack = vec![root];
+    while let Some(top) = stack.last_mut() {
+        match top.next().map(&shape) {
+            None => {
+                stack.pop();
+                bounds.close();
+            }
+            Some(TokenShape::Group(inner)) => {
+                bounds.open()?;
+                stack.push(inner);
+            }
+            Some(TokenShape::Separator) => bounds.token(true)?,
+            Some(TokenShape::Other) => bounds.token(false)?,
+        }
+    }
+    Ok(())
+}
+
+/// [`check_tree`] over proc-macro2 tokens.
+pub fn check_tokens(tokens: &proc_macro2::TokenStream) -> Result<(), String> {
+    use proc_macro2::TokenTree;
+    check_tree(tokens.clone().into_iter(), |token| match token {
+        TokenTree::Group(group) => TokenShape::Group(group.stream().into_iter()),
+        TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => TokenShape::Separator,
+        _ => TokenShape::Other,
+    })
+}
+
 fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -233,6 +363,25 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn token_trees_are_bounded_without_recursion() {
+        let parse = |text: &str| text.parse::<proc_macro2::TokenStream>().unwrap();
+        let fine = parse("s3(read, bucket = \"b\", tags = [\"A=b\"]), name = \"X\"");
+        assert!(check_tokens(&fine).is_ok());
+        let nested = |depth: usize| parse(&format!("{}1{}", "(".repeat(depth), ")".repeat(depth)));
+        assert!(check_tokens(&nested(MAX_NESTING)).is_ok());
+        let err = check_tokens(&nested(MAX_NESTING + 1)).unwrap_err();
+        assert!(err.contains("nest more than 128"), "{err}");
+        // Deep enough to overflow a recursive walk on a small stack.
+        assert!(check_tokens(&nested(50_000)).is_err());
+        let chain = |n: usize| parse(&format!("x = {}y", "!".repeat(n)));
+        assert!(check_tokens(&chain(MAX_CHAIN - 5)).is_ok());
+        assert!(check_tokens(&chain(MAX_CHAIN)).unwrap_err().contains("chains more than"));
+        // Separators end runs: 10,000 short entries are fine.
+        let wide = vec!["s3(read, bucket = \"b\")"; 10_000].join(", ");
+        assert!(check_tokens(&parse(&wide)).is_ok());
+    }
 
     #[test]
     fn nesting_counts_brackets_outside_comments_and_literals() {

@@ -103,6 +103,10 @@ pub struct CrateSources {
     pub static_inits: HashMap<String, (String, syn::Expr)>,
     /// Files that could not be read or parsed, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Of [`errors`](Self::errors), the files refused for breaking an input bound (larger than
+    /// 16 MiB, nested or chained too deeply to parse safely): bad input rather than code the
+    /// analysis could not follow (see [`CrateSources::limit_error`]).
+    pub over_limit: Vec<PathBuf>,
     /// Manifests read and directories listed: a change to one (a file added, a dependency
     /// changed) may change what a new load would find, besides changes to `files`.
     pub watched: Vec<PathBuf>,
@@ -207,8 +211,20 @@ impl CrateSources {
                     self.load_module_file(root, &file, format!("{module}::{name}"), has_lines);
                 }
             }
-            Err(err) => self.errors.push((path.to_path_buf(), err)),
+            Err(err) => {
+                if err.over_limit {
+                    self.over_limit.push(path.to_path_buf());
+                }
+                self.errors.push((path.to_path_buf(), err.message));
+            }
         }
+    }
+
+    /// The first file refused for breaking an input bound (size, nesting depth), with the
+    /// reason. The command line treats it as bad input (exit 2) rather than as a finding: no
+    /// result can be given for a crate part of which cannot be read safely.
+    pub fn limit_error(&self) -> Option<&(PathBuf, String)> {
+        self.errors.iter().find(|(path, _)| self.over_limit.contains(path))
     }
 
     /// Parses one file's text as the module `module` and indexes it. Returns the files of the
@@ -236,6 +252,7 @@ impl CrateSources {
         module: &str,
     ) -> Vec<(String, PathBuf)> {
         if let Err(err) = super::limits::check_nesting(text) {
+            self.over_limit.push(path.clone());
             self.errors.push((path, err));
             return Vec::new();
         }

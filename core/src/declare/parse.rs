@@ -38,6 +38,16 @@ const RETENTION_DAYS: &[u32] = &[
 /// Parses the attribute's arguments. Every problem found is returned; the declaration holds the
 /// entries that could be read.
 pub fn parse(tokens: TokenStream, catalog: &Catalog) -> (Declaration, Vec<Diagnostic>) {
+    // `syn` parses values recursively: absurd nesting must not overflow the stack.
+    if let Err(reason) = crate::analyse::check_tokens(&tokens) {
+        let d = Diagnostic::new(
+            Code::MalformedAttribute,
+            Span::call_site(),
+            format!("the attribute's arguments: {reason}"),
+        )
+        .help("write entries as `SERVICE(ACCESS…, KEY = \"VALUE\", …)`; no value nests deeply");
+        return (Declaration::default(), vec![d]);
+    }
     let mut cx = Ctx { catalog, errors: Vec::new(), rejected: Vec::new() };
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(metas) => metas,
@@ -669,5 +679,36 @@ mod tests {
         ] {
             assert_eq!(errors(attribute), Vec::<String>::new(), "{attribute}");
         }
+    }
+
+    /// 20,000 levels overflow a recursive descent even on a main thread's 8 MiB stack; the
+    /// check runs on a 4 MiB one.
+    #[test]
+    fn absurdly_nested_arguments_are_an_error_not_a_stack_overflow() {
+        let run = |attribute: String| {
+            std::thread::Builder::new()
+                .stack_size(4 * 1024 * 1024)
+                .spawn(move || errors(&attribute))
+                .unwrap()
+                .join()
+                .unwrap()
+        };
+        let deep = |open: &str, close: &str, n: usize| {
+            format!("s3(read, bucket = \"b\", key = {}\"k\"{})", open.repeat(n), close.repeat(n))
+        };
+        for attribute in [
+            deep("(", ")", 20_000),
+            deep("[", "]", 20_000),
+            deep("{", "}", 20_000),
+            format!("s3(read, bucket = {}\"b\")", "!".repeat(50_000)),
+        ] {
+            let errors = run(attribute);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].starts_with("the attribute's arguments: "), "{errors:?}");
+            assert!(errors[0].contains("more than"), "{errors:?}");
+        }
+        // Within the bounds, values parse (and are judged for what they are, not their depth).
+        let errors = run(deep("(", ")", 100));
+        assert!(errors.iter().all(|e| !e.contains("more than")), "{errors:?}");
     }
 }

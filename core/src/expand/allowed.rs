@@ -11,17 +11,11 @@ use crate::declare::Declaration;
 /// Crates whose permission-less operations (`sts:GetCallerIdentity`) every role allows.
 const ALWAYS_FREE: &[&str] = &["aws-sdk-sts"];
 
-/// One operation the role allows, keyed as the SDK's operation `Metadata` reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct AllowedOp {
-    /// The IAM actions the operation needs (empty when it needs none).
-    pub(crate) actions: BTreeSet<String>,
-    /// Indexes of the declared entries whose resources it may act on.
-    pub(crate) grants: BTreeSet<usize>,
-}
-
-/// (SDK service id, operation name) → what the role allows, sorted.
-pub(crate) type AllowedOps = BTreeMap<(String, String), AllowedOp>;
+/// (SDK service id, operation name), as the SDK's operation `Metadata` reports them → the indexes
+/// of the declared entries whose resources the operation may act on (none when it needs no
+/// permission), sorted. The IAM actions are not kept: the guard matches operations, and its
+/// messages name the operation, the resource and the entry to add.
+pub(crate) type AllowedOps = BTreeMap<(String, String), BTreeSet<usize>>;
 
 /// The operations of the declared services' SDK crates whose actions the declaration fully
 /// covers, plus every operation the analysis found the handler calling (with the entries its
@@ -49,9 +43,7 @@ pub(crate) fn allowed_operations(
         let Some(call) = calls.get(r.call) else { continue };
         let Ok((op, _)) = catalog.sdk_call(&call.crate_name, &call.method) else { continue };
         let Ok(service) = catalog.sdk_service_id(&op.crate_name) else { continue };
-        let allowed = out.entry((service.to_owned(), op.operation.clone())).or_default();
-        allowed.actions.insert(r.action.clone());
-        allowed.grants.insert(r.entry);
+        out.entry((service.to_owned(), op.operation.clone())).or_default().insert(r.entry);
     }
     out
 }
@@ -81,9 +73,7 @@ fn covered_by_declaration(
             _ if free_only || op.actions.is_empty() => {}
             Mapping::Derived | Mapping::DocLink | Mapping::Exception => {
                 if let Some(grants) = covering_grants(catalog, decl, &op.actions) {
-                    let allowed = out.entry(key).or_default();
-                    allowed.actions.extend(op.actions.iter().cloned());
-                    allowed.grants.extend(grants);
+                    out.entry(key).or_default().extend(grants);
                 }
             }
             Mapping::Unmapped | Mapping::SetterDependent => {}

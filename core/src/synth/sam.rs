@@ -136,12 +136,7 @@ pub fn merge_text(
     let template = if json { Node::from_json_str(text)? } else { Node::from_yaml_str(text)? };
     let merged = merge(template, manifest, options)?;
     let text = if json { merged.template.to_json_pretty() } else { merged.template.to_yaml()? };
-    Ok(MergedText {
-        text,
-        notes: merged.notes,
-        warnings: merged.warnings,
-        changes: merged.changes,
-    })
+    Ok(MergedText { text, notes: merged.notes, warnings: merged.warnings, changes: merged.changes })
 }
 
 fn entries_mut<'a>(

@@ -102,8 +102,10 @@ pub(crate) fn after(role: &Node, resources: &[(String, Node)]) -> Vec<(String, P
         for arn in arns {
             if let Some(Node::String(id)) = arn.get("Ref")
                 && let Some((_, resource)) = resources.iter().find(|(k, _)| k == id)
-                && let Some(policy) =
-                    resource.get("Properties").and_then(|p| p.get("PolicyDocument")).and_then(policy)
+                && let Some(policy) = resource
+                    .get("Properties")
+                    .and_then(|p| p.get("PolicyDocument"))
+                    .and_then(policy)
             {
                 out.push((id.clone(), policy));
             } else if let Some(found) = managed_name(arn).as_deref().and_then(managed::lookup) {

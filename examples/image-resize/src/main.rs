@@ -127,7 +127,21 @@ mod tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod role {
+    use std::sync::{Arc, Mutex};
+
+    use aws_lambda_events::event::s3::S3Event;
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use lambda_runtime::{Context, LambdaEvent};
+    use leastpriv::{Decision, Guard, Recorder};
+
     #[test]
     fn derived_role_is_exactly_read_uploads_write_thumbnails() {
         assert_eq!(super::RESIZE_ROLE.name, "ResizeImage");
@@ -138,5 +152,131 @@ mod role {
         };
         assert_eq!(on("s3:GetObject"), Some(Some("UPLOAD_BUCKET")));
         assert_eq!(on("s3:PutObject"), Some(Some("THUMBNAIL_BUCKET")));
+    }
+
+    /// S3 as far as the handler needs it, in process: every request is recorded (method and
+    /// URL without the query) and answered 200, a GET with `object`.
+    #[derive(Debug, Clone)]
+    struct FakeS3 {
+        object: Vec<u8>,
+        requests: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl HttpConnector for FakeS3 {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            let path = request.uri().split('?').next().unwrap_or_default().to_owned();
+            let method = request.method().to_owned();
+            self.requests.lock().unwrap().push(format!("{method} {path}"));
+            let body =
+                if method == "GET" { SdkBody::from(self.object.clone()) } else { SdkBody::empty() };
+            let ok = StatusCode::try_from(200).unwrap();
+            HttpConnectorFuture::ready(Ok(HttpResponse::new(ok, body)))
+        }
+    }
+
+    /// A real S3 client whose HTTP goes to `fake` (no network), with `guard` on it.
+    fn client(fake: &FakeS3, guard: Guard) -> aws_sdk_s3::Client {
+        let fake = fake.clone();
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .force_path_style(true)
+            .http_client(http_client_fn(move |_, _| SharedHttpConnector::new(fake.clone())))
+            .interceptor(guard)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    fn upload_event(bucket: &str, key: &str) -> LambdaEvent<S3Event> {
+        let payload = serde_json::json!({ "Records": [{
+            "eventSource": "aws:s3",
+            "eventName": "ObjectCreated:Put",
+            "eventTime": "2026-12-01T00:00:00.000Z",
+            "userIdentity": {},
+            "requestParameters": {},
+            "s3": { "bucket": { "name": bucket }, "object": { "key": key } },
+        }]});
+        LambdaEvent::new(serde_json::from_value(payload).unwrap(), Context::default())
+    }
+
+    /// Runs `resize` on one upload with a recording guard; returns the recorder and the requests
+    /// that reached "S3".
+    async fn run(object: &[u8], key: &str) -> (Recorder, Vec<String>) {
+        let fake = FakeS3 { object: object.to_vec(), requests: Arc::default() };
+        let (guard, recorder) = Guard::record(&super::RESIZE_ROLE);
+        let s3 = client(&fake, guard);
+        super::resize(&s3, upload_event("uploads", key)).await.unwrap();
+        let requests = fake.requests.lock().unwrap().clone();
+        (recorder, requests)
+    }
+
+    /// `resize` reads its buckets from `UPLOAD_BUCKET` and `THUMBNAIL_BUCKET`, and so does the
+    /// guard. Setting them in this process needs `unsafe` (edition 2024): the test runs itself
+    /// again as a child process with them set (`Command::env`), the child does the work.
+    fn in_child_with_buckets(test: &str) -> bool {
+        if std::env::var_os("IMAGE_RESIZE_TEST_CHILD").is_some() {
+            return true;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .env("IMAGE_RESIZE_TEST_CHILD", "1")
+            .env("UPLOAD_BUCKET", "uploads")
+            .env("THUMBNAIL_BUCKET", "thumbnails")
+            .output()
+            .unwrap();
+        let all = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{test} failed in its child process:\n{all}");
+        assert!(all.contains("1 passed"), "{test} did not run in its child process:\n{all}");
+        false
+    }
+
+    #[tokio::test]
+    async fn the_handlers_calls_are_covered_by_the_role_and_use_every_grant() {
+        if !in_child_with_buckets(
+            "role::the_handlers_calls_are_covered_by_the_role_and_use_every_grant",
+        ) {
+            return;
+        }
+        let image = [b"P5 4 2 255\n".as_slice(), &[0, 100, 200, 200, 100, 0, 200, 200]].concat();
+        let (recorder, requests) = run(&image, "incoming/cat.pgm").await;
+        assert_eq!(
+            requests,
+            [
+                "GET https://s3.eu-west-1.amazonaws.com/uploads/incoming/cat.pgm",
+                "PUT https://s3.eu-west-1.amazonaws.com/thumbnails/thumbs/cat.pgm"
+            ]
+        );
+        let calls: Vec<(String, Option<String>, Decision, Vec<usize>)> = (recorder.calls())
+            .into_iter()
+            .map(|c| (c.operation, c.resource, c.decision, c.grants))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("GetObject".to_owned(), Some("uploads".to_owned()), Decision::Allowed, vec![0]),
+                // The guard does not read a bucket printed after a body (README, "Runtime guard").
+                ("PutObject".to_owned(), None, Decision::Allowed, vec![1]),
+            ]
+        );
+        recorder.assert_matches_role();
+    }
+
+    #[tokio::test]
+    async fn a_run_that_writes_no_thumbnail_leaves_the_write_grant_unexercised() {
+        if !in_child_with_buckets(
+            "role::a_run_that_writes_no_thumbnail_leaves_the_write_grant_unexercised",
+        ) {
+            return;
+        }
+        // Not an image: the handler logs and skips it, so the write entry is never used.
+        let (recorder, requests) = run(b"\x89PNG\r\n", "incoming/cat.png").await;
+        assert_eq!(requests, ["GET https://s3.eu-west-1.amazonaws.com/uploads/incoming/cat.png"]);
+        let problems = recorder.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("ThumbnailBucket") && problems[0].contains("never exercised"),
+            "{problems:?}"
+        );
     }
 }

@@ -46,44 +46,35 @@ pub async fn cleanup(s3: &aws_sdk_s3::Client) -> Result<(), aws_sdk_s3::Error> {
 
 const CLOSED: &str = "http://127.0.0.1:1";
 
-fn s3(guard: Guard) -> aws_sdk_s3::Client {
-    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-    let conf = aws_sdk_s3::Config::builder()
+/// What every client of these tests shares: test credentials, the closed port, no retries.
+fn sdk_config() -> aws_types::SdkConfig {
+    use aws_sdk_s3::config::retry::RetryConfig;
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+    let credentials = Credentials::new("AKIDTEST", "secret", None, None, "test");
+    aws_types::SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .endpoint_url(CLOSED)
-        .force_path_style(true)
         .retry_config(RetryConfig::disabled())
+        .build()
+}
+
+fn s3(guard: Guard) -> aws_sdk_s3::Client {
+    // Path-style, so the bucket is not looked up as a host name.
+    let conf = aws_sdk_s3::config::Builder::from(&sdk_config())
+        .force_path_style(true)
         .interceptor(guard)
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
 
 fn sqs(guard: Guard) -> aws_sdk_sqs::Client {
-    use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-    let conf = aws_sdk_sqs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(CLOSED)
-        .retry_config(RetryConfig::disabled())
-        .interceptor(guard)
-        .build();
-    aws_sdk_sqs::Client::from_conf(conf)
+    leastpriv::guarded_client!(aws_sdk_sqs, &sdk_config(), guard)
 }
 
 fn dynamodb(guard: Guard) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-    let conf = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(CLOSED)
-        .retry_config(RetryConfig::disabled())
-        .interceptor(guard)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(conf)
+    leastpriv::guarded_client!(aws_sdk_dynamodb, &sdk_config(), guard)
 }
 
 /// The guard's error in an SDK error's source chain, if the guard refused the call.
@@ -116,8 +107,16 @@ fn the_constant_lists_the_operations_the_role_allows() {
     sorted.sort_unstable();
     assert_eq!(ops, sorted);
     let get = RESIZE_ROLE.operation("S3", "GetObject").unwrap();
-    assert_eq!(get.actions, ["s3:GetObject"]);
-    assert_eq!(get.grants, [0]);
+    assert_eq!((get.service, get.operation, get.grants), ("S3", "GetObject", &[0][..]));
+    // Operations that need no permission are allowed on no entry.
+    assert_eq!(RESIZE_ROLE.operation("STS", "GetCallerIdentity").unwrap().grants, []);
+    // Each service id is stored once in the packed table.
+    let s3_rows = RESIZE_ROLE.operations.rows.iter().filter(|r| {
+        RESIZE_ROLE.operations.names.get(r.service[0] as usize..r.service[1] as usize) == Some("S3")
+    });
+    let ranges: std::collections::BTreeSet<[u32; 2]> = s3_rows.map(|r| r.service).collect();
+    assert_eq!(ranges.len(), 1, "{ranges:?}");
+    assert_eq!(RESIZE_ROLE.operations.len(), ops.len());
     assert_eq!(RESIZE_ROLE.grants[0].name_fields, ["bucket"]);
     assert_eq!(RESIZE_ROLE.actions(), ["s3:GetObject"]);
     let queue = WORKER_ROLE.operation("SQS", "ReceiveMessage").unwrap();
@@ -242,12 +241,12 @@ async fn the_recorder_reports_a_declared_grant_never_exercised() {
     recorder.assert_matches_role();
 }
 
-#[test]
-fn the_one_line_helper_builds_a_guarded_client() {
-    let sdk_config = aws_types::SdkConfig::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("eu-west-1"))
-        .build();
-    let client = leastpriv::guarded_client!(aws_sdk_s3, &sdk_config, Guard::enforce(&RESIZE_ROLE));
+#[tokio::test]
+async fn the_one_line_helper_builds_a_guarded_client() {
+    let client =
+        leastpriv::guarded_client!(aws_sdk_s3, &sdk_config(), Guard::enforce(&RESIZE_ROLE));
     assert_eq!(client.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
+    // The guard is on it: an undeclared operation is refused before any request.
+    let err = client.delete_object().bucket(BUCKET).key("k").send().await.unwrap_err();
+    assert!(guard_error(&err).is_some(), "not refused: {err:?}");
 }

@@ -1,0 +1,39 @@
+//! Helpers of the end-to-end tests that run the built `leastpriv` binary, included with `#[path]`
+//! (each test file uses its own subset).
+
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the binary with `args`.
+pub fn leastpriv(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leastpriv")).args(args).output().expect("binary runs")
+}
+
+/// The directory of the example crate `name`.
+pub fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
+}
+
+/// An empty directory of this test file's own (named after it, the process and `name`).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "leastpriv-{}-{}-{name}",
+        env!("CARGO_CRATE_NAME"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A path as an argument.
+pub fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The process's stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
