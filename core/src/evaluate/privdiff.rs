@@ -4,7 +4,9 @@
 //! Both directions are [`super::drift::drift`]'s excess: every action × resource an `Allow`
 //! statement of one policy names (wildcards and `NotAction` expanded over the catalog, with the
 //! values its own conditions test as the request context) that this policy effectively allows
-//! and the other does not. So a widened resource (`table/Orders` → `table/*`) is a grant added
+//! and the other does not. A resource that is a lone reference (`${Queue.Arn}`) can grant any
+//! action (what it stands for is unknown), so every action expanded from a wildcard counts on
+//! it; an ARN with references inside is judged by its shape, as drift judges ARNs. So a widened resource (`table/Orders` → `table/*`) is a grant added
 //! (`table/*`, which the old pattern does not cover), and a narrowed one a grant removed.
 //!
 //! Unresolved CloudFormation references (`${Bucket}`, `${Queue.Arn}`, `${AWS::Region}`) are
@@ -16,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::drift::drift;
+use super::drift::drift_with;
 use crate::catalog::Catalog;
 use crate::policy::{Params, Policy, PolicyError};
 use crate::synth::resolve::policy_names;
@@ -90,7 +92,10 @@ fn excess(
     other: &Policy,
     back: &BTreeMap<String, String>,
 ) -> Result<Vec<PrivilegeChange>, PolicyError> {
-    let found = drift(catalog, &[("granting".to_owned(), granting.clone())], None, other)?;
+    // An ARN with references inside is judged by its shape; a lone reference cannot be.
+    let opaque = |resource: &str| resource.contains(OPEN) && !resource.starts_with("arn:");
+    let found =
+        drift_with(catalog, &[("granting".to_owned(), granting.clone())], None, other, &opaque)?;
     let mut out = BTreeSet::new();
     for excess in found.excess {
         let condition = granting
