@@ -2,7 +2,7 @@
 //! one removed, one widened, a function added), as files and through `--git`.
 //!
 //! The Markdown output is compared with `cli/tests/snapshots/diff.md`; regenerate it with
-//! `LEASTPRIV_UPDATE_SNAPSHOTS=1 cargo test -p leastpriv-cli --test diff` and review the change.
+//! `LEASTPRIV_BLESS=1 cargo test -p leastpriv-cli --test diff` and review the change.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -182,11 +182,11 @@ fn markdown_is_a_pull_request_comment() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     let snapshot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/diff.md");
-    if std::env::var_os("LEASTPRIV_UPDATE_SNAPSHOTS").is_some() {
+    if std::env::var_os("LEASTPRIV_BLESS").is_some() {
         std::fs::write(&snapshot, &text).unwrap();
     }
     let expected = std::fs::read_to_string(&snapshot).unwrap();
-    assert_eq!(text, expected, "regenerate with LEASTPRIV_UPDATE_SNAPSHOTS=1 and review");
+    assert_eq!(text, expected, "regenerate with LEASTPRIV_BLESS=1 and review");
 }
 
 fn git(dir: &Path, args: &[&str]) {
