@@ -116,7 +116,7 @@ impl Source {
             self.role_prefix.clone().unwrap_or_else(|| format!("{}-", manifest.crate_name));
         let values: Vec<_> = manifest.functions.iter().map(StoredFunction::values).collect();
         let resolved = resolve_roles(&values, pseudo, &self.params)
-            .map_err(|err| resolve_error(&err, command))?;
+            .map_err(|err| resolve_error(&err, &format!("leastpriv {command} …")))?;
         // Every function's problem at once.
         let mut roles = Vec::new();
         let mut errors: Vec<CliError> = Vec::new();
@@ -148,8 +148,9 @@ pub(crate) fn same_trust(a: &Policy, b: &Policy) -> bool {
     plain(a) == plain(b)
 }
 
-/// The error for roles that cannot be resolved: every missing name with the `--param`s that
-/// give them (shared by `audit`, `apply` and `synth --format policy`).
+/// The error for roles that cannot be resolved: every missing name, and `command` (the command
+/// run, up to its arguments) with a `--param` for each (shared by `audit`, `apply` and `synth
+/// --format policy`).
 pub(crate) fn resolve_error(err: &ResolveError, command: &str) -> CliError {
     match err {
         ResolveError::Missing { names } => {
@@ -158,7 +159,7 @@ pub(crate) fn resolve_error(err: &ResolveError, command: &str) -> CliError {
                 .map(|name| format!("--param {name}={}", example_value(name)))
                 .collect();
             CliError::input(err.to_string()).with_help(format!(
-                "pass each with --param NAME=VALUE, e.g. `leastpriv {command} … {}`",
+                "pass each with --param NAME=VALUE, e.g. `{command} {}`",
                 example.join(" ")
             ))
         }

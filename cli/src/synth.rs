@@ -487,8 +487,14 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     let docs = match args.format.format() {
         Some(Format::Policy) if !args.params.is_empty() => {
-            render_resolved_policies(&manifest, &Params::new(), &args.params)
-                .map_err(|err| crate::desired::resolve_error(&err, "synth --format policy"))?
+            render_resolved_policies(&manifest, &Params::new(), &args.params).map_err(|err| {
+                let mut command =
+                    format!("leastpriv synth {} --format policy", args.path.display());
+                for (name, value) in &args.params {
+                    command.push_str(&format!(" --param {name}={value}"));
+                }
+                crate::desired::resolve_error(&err, &command)
+            })?
         }
         Some(format) => render(&manifest, format)
             .map_err(|err| CliError::input(format!("cannot render: {err}")))?,

@@ -435,6 +435,13 @@ fn policy_params_resolve_every_reference_or_name_every_missing_one() {
         assert!(err.contains(&format!("`{name}`")), "{name}: {err}");
     }
     assert!(!err.contains("`HomeBucket`"), "{err}");
+    // The command to run again: the one given, with a --param for each missing name.
+    assert!(
+        err.contains(
+            "--format policy --param HomeBucket=homes --param AWS::AccountId=123456789012"
+        ),
+        "{err}"
+    );
     assert!(err.contains("--param AWS::Partition=aws"), "{err}");
     assert!(std::fs::read_dir(&dir).unwrap().next().is_none(), "nothing written");
 

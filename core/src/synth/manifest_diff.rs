@@ -95,7 +95,7 @@ pub struct ManifestDiffError {
     /// Whether the policy is the old manifest's.
     pub old: bool,
     /// The evaluator's error.
-    pub error: PolicyError,
+    pub error: Box<PolicyError>,
 }
 
 impl std::fmt::Display for ManifestDiffError {
@@ -147,7 +147,7 @@ pub fn manifest_diff(
         let privileges = privilege_diff(catalog, old_policy, new_policy).map_err(|error| {
             // Say which side failed: the one that fails alone.
             let old = privilege_diff(catalog, old_policy, &empty).is_err();
-            ManifestDiffError { function: name.to_owned(), old, error }
+            ManifestDiffError { function: name.to_owned(), old, error: Box::new(error) }
         })?;
         let notes = match (before, after) {
             (Some(before), Some(after)) => notes(before, after),
