@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use leastpriv_core::catalog::Catalog;
+use leastpriv_core::diagnostic::escape_control;
 use leastpriv_core::synth::manifest_diff::manifest_diff;
 use leastpriv_core::synth::stored::StoredManifest;
 
@@ -175,8 +176,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             .with_help("regenerate the manifest with `leastpriv synth --format manifest`")
     })?;
     match args.format {
-        FormatArg::Human => output::text(&render::human(&diff))?,
-        FormatArg::Markdown => output::text(&render::markdown(&diff))?,
+        // Names and resources come from the manifests: no control character reaches the
+        // terminal.
+        FormatArg::Human => output::text(&escape_control(&render::human(&diff)))?,
+        FormatArg::Markdown => output::text(&escape_control(&render::markdown(&diff)))?,
         FormatArg::Json => output::json(&render::json(&diff))?,
     }
     let fails = match args.fail_on {
