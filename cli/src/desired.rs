@@ -1,17 +1,19 @@
 //! The roles `apply` and `audit` compare with IAM: the synth pipeline's manifest, resolved.
 //!
 //! The manifest comes from the crate (the same `synth` pipeline) or from a file `synth --format
-//! manifest` wrote; its policies are read with the one policy parser and `${Name}`s resolved
-//! with `--param` values and the caller's pseudo parameters. Role names are
+//! manifest` wrote (read back by `leastpriv_core::synth::stored`); `${Name}`s are resolved by
+//! the one resolver (`leastpriv_core::synth::resolve`) with `--param` values and the caller's
+//! pseudo parameters. Role names are
 //! `<prefix><Function>`, the prefix defaulting to `<crate>-`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
-use leastpriv_core::policy::{Params, Policy, PolicyError};
+use leastpriv_core::policy::{Params, Policy};
 use leastpriv_core::synth::INLINE_POLICY_NAME;
-use serde::Deserialize;
+use leastpriv_core::synth::resolve::{ResolveError, ResolvedRole, resolve_roles};
+use leastpriv_core::synth::stored::{StoredFunction, StoredManifest};
 
 use crate::error::CliError;
 
@@ -39,8 +41,8 @@ pub struct Source {
     /// A value for a `${Name}` of the declarations (repeatable). `${AWS::Partition}`,
     /// `${AWS::Region}` and `${AWS::AccountId}` come from the caller; a function's log group
     /// `${<Function>LogGroup}` defaults to `/aws/lambda/<Function>`.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::input::parse_param)]
+    params: Vec<(String, String)>,
     /// Role names are PREFIX + the function's name. Default: the crate's name and `-`.
     #[arg(long, value_name = "PREFIX")]
     role_prefix: Option<String>,
@@ -80,46 +82,6 @@ pub(crate) struct Desired {
     pub(crate) roles: Vec<DesiredRole>,
 }
 
-#[derive(Deserialize)]
-struct ManifestView {
-    format: u32,
-    #[serde(rename = "crate")]
-    crate_name: String,
-    functions: Vec<FunctionView>,
-}
-
-#[derive(Deserialize)]
-struct FunctionView {
-    name: String,
-    file: String,
-    trust_policy: Policy,
-    policy: Policy,
-    placement: PlacementView,
-    #[serde(default)]
-    tags: Vec<TagView>,
-    permissions_boundary: Option<serde_json::Value>,
-    path: Option<String>,
-    log_group: LogGroupView,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum PlacementView {
-    Inline { policy_name: String },
-    Managed {},
-}
-
-#[derive(Deserialize)]
-struct TagView {
-    key: String,
-    value: String,
-}
-
-#[derive(Deserialize)]
-struct LogGroupView {
-    logical_id: String,
-}
-
 impl Source {
     fn crate_path(&self) -> PathBuf {
         self.path.clone().unwrap_or_else(|| PathBuf::from("."))
@@ -139,55 +101,32 @@ impl Source {
             .map_err(|err| CliError::input(format!("cannot render the manifest: {err}")))
     }
 
-    /// The user's `--param` values.
-    fn user_params(&self) -> Result<Vec<(String, String)>, CliError> {
-        self.params
-            .iter()
-            .map(|text| match text.split_once('=') {
-                Some((name, value)) if !name.trim().is_empty() => {
-                    Ok((name.trim().to_owned(), value.to_owned()))
-                }
-                _ => Err(CliError::input(format!("`--param {text}`: expected NAME=VALUE"))
-                    .with_help("e.g. --param UploadBucket=my-uploads")),
-            })
-            .collect()
-    }
-
     /// Derives and resolves every function's role. `pseudo` holds the caller's pseudo
     /// parameters.
     pub(crate) fn desired(&self, command: &str, pseudo: &Params) -> Result<Desired, CliError> {
-        let user = self.user_params()?;
         let json = self.manifest_json(command)?;
         let shown = self.manifest.as_ref().map_or_else(
             || format!("the manifest of {}", self.crate_path().display()),
             |f| f.display().to_string(),
         );
-        let view: ManifestView = serde_json::from_value(json)
-            .map_err(|err| CliError::input(format!("{shown}: not a leastpriv manifest: {err}")))?;
-        if view.format != leastpriv_core::synth::manifest::MANIFEST_FORMAT {
-            return Err(CliError::input(format!(
-                "{shown}: manifest format {} (this leastpriv reads {})",
-                view.format,
-                leastpriv_core::synth::manifest::MANIFEST_FORMAT
-            ))
-            .with_help("regenerate it with `leastpriv synth --format manifest`"));
-        }
-        let prefix = self.role_prefix.clone().unwrap_or_else(|| format!("{}-", view.crate_name));
+        let manifest = StoredManifest::from_json_value(json).map_err(|err| {
+            CliError::input(format!("{shown}: {}", err.message)).with_help(err.help)
+        })?;
+        let prefix =
+            self.role_prefix.clone().unwrap_or_else(|| format!("{}-", manifest.crate_name));
+        let values: Vec<_> = manifest.functions.iter().map(StoredFunction::values).collect();
+        let resolved = resolve_roles(&values, pseudo, &self.params)
+            .map_err(|err| resolve_error(&err, &format!("leastpriv {command} …")))?;
+        // Every function's problem at once.
         let mut roles = Vec::new();
-        for function in view.functions {
-            let mut params = pseudo.clone();
-            params.insert(
-                function.log_group.logical_id.clone(),
-                format!("/aws/lambda/{}", function.name),
-            );
-            for (name, value) in &user {
-                params.insert(name.clone(), value.clone());
+        let mut errors: Vec<CliError> = Vec::new();
+        for (function, resolved) in manifest.functions.into_iter().zip(resolved) {
+            match desired_role(function, resolved, &manifest.crate_name, &prefix) {
+                Ok(role) => roles.push(role),
+                Err(err) => errors.push(err),
             }
-            roles.push(resolve(function, &view.crate_name, &prefix, &params));
         }
-        // Every function's problem at once, so one run names every missing `--param`.
-        let (roles, errors): (Vec<_>, Vec<_>) = roles.into_iter().partition(Result::is_ok);
-        let mut errors = errors.into_iter().filter_map(Result::err);
+        let mut errors = errors.into_iter();
         if let Some(mut first) = errors.next() {
             for more in errors {
                 first.message.push_str("\nerror: ");
@@ -195,8 +134,7 @@ impl Source {
             }
             return Err(first);
         }
-        let roles = roles.into_iter().filter_map(Result::ok).collect();
-        Ok(Desired { crate_name: view.crate_name, prefix, roles })
+        Ok(Desired { crate_name: manifest.crate_name, prefix, roles })
     }
 }
 
@@ -210,38 +148,50 @@ pub(crate) fn same_trust(a: &Policy, b: &Policy) -> bool {
     plain(a) == plain(b)
 }
 
-fn resolve_error(function: &str, err: PolicyError) -> CliError {
-    let out = CliError::input(format!("function {function}: {err}"));
-    match err.help {
-        Some(help) => out.with_help(
-            help.replace("give each a value as NAME=VALUE", "pass each with --param NAME=VALUE"),
-        ),
-        None => out,
+/// The error for roles that cannot be resolved: every missing name, and `command` (the command
+/// run, up to its arguments) with a `--param` for each (shared by `audit`, `apply` and `synth
+/// --format policy`).
+pub(crate) fn resolve_error(err: &ResolveError, command: &str) -> CliError {
+    match err {
+        ResolveError::Missing { names } => {
+            let example: Vec<String> = names
+                .keys()
+                .map(|name| format!("--param {name}={}", example_value(name)))
+                .collect();
+            CliError::input(err.to_string()).with_help(format!(
+                "pass each with --param NAME=VALUE, e.g. `{command} {}`",
+                example.join(" ")
+            ))
+        }
+        ResolveError::Policy { error, .. } => {
+            let out = CliError::input(err.to_string());
+            match &error.help {
+                Some(help) => out.with_help(help.replace(
+                    "give each a value as NAME=VALUE",
+                    "pass each with --param NAME=VALUE",
+                )),
+                None => out,
+            }
+        }
     }
 }
 
-/// Resolves a boundary value (a string or `{"Fn::Sub": …}`) with the policy resolver: it is
-/// read as the resource of a one-statement policy.
-fn resolve_boundary(value: &serde_json::Value, params: &Params) -> Result<String, PolicyError> {
-    let document = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "iam:GetPolicy", "Resource": value}],
-    });
-    let policy = Policy::from_json_value(&document)?.resolve(params)?;
-    let resource = policy.statements.first().and_then(|s| match &s.resource {
-        Some(leastpriv_core::policy::Resources::Resource(list)) => {
-            list.iter().next().and_then(|v| v.as_literal()).map(str::to_owned)
-        }
-        _ => None,
-    });
-    Ok(resource.unwrap_or_default())
+/// A placeholder value for a name in an example command.
+fn example_value(name: &str) -> &'static str {
+    match name {
+        "AWS::Partition" => "aws",
+        "AWS::Region" => "eu-west-1",
+        "AWS::AccountId" => "123456789012",
+        _ if name.ends_with(".Arn") => "arn:…",
+        _ => "…",
+    }
 }
 
-fn resolve(
-    function: FunctionView,
+fn desired_role(
+    function: StoredFunction,
+    resolved: ResolvedRole,
     crate_name: &str,
     prefix: &str,
-    params: &Params,
 ) -> Result<DesiredRole, CliError> {
     let name = function.name;
     let role_name = format!("{prefix}{name}");
@@ -252,17 +202,8 @@ fn resolve(
         ))
         .with_help("choose a shorter or plainer prefix with --role-prefix"));
     }
-    let policy = function.policy.resolve(params).map_err(|e| resolve_error(&name, e))?;
-    let boundary = match &function.permissions_boundary {
-        Some(value) => Some(resolve_boundary(value, params).map_err(|e| resolve_error(&name, e))?),
-        None => None,
-    };
-    let inline_name = match function.placement {
-        PlacementView::Inline { policy_name } => Some(policy_name),
-        PlacementView::Managed {} => None,
-    };
-    let mut tags: BTreeMap<String, String> =
-        function.tags.into_iter().map(|t| (t.key, t.value)).collect();
+    let inline_name = function.inline_policy_name;
+    let mut tags: BTreeMap<String, String> = function.tags.into_iter().collect();
     tags.insert(TAG_FUNCTION.to_owned(), name.clone());
     tags.insert(TAG_MANAGED.to_owned(), MANAGED_BY.to_owned());
     tags.insert(TAG_CRATE.to_owned(), crate_name.to_owned());
@@ -276,9 +217,9 @@ fn resolve(
         role_name,
         path: function.path.unwrap_or_else(|| "/".to_owned()),
         trust: function.trust_policy,
-        policy,
+        policy: resolved.policy,
         inline_name,
-        boundary,
+        boundary: resolved.boundary,
         tags,
     })
 }

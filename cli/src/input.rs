@@ -1,4 +1,5 @@
-//! Reading the files a command is given (templates, policies): regular files of bounded size.
+//! Reading what a command is given: files (templates, policies, manifests) as regular files of
+//! bounded size, and `--param NAME=VALUE` values.
 
 use std::io::Read;
 use std::path::Path;
@@ -34,4 +35,15 @@ pub fn read_text(path: &Path, what: &str) -> Result<String, CliError> {
         return Err(too_big());
     }
     String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".to_owned()))
+}
+
+/// Parses a `--param NAME=VALUE` (clap value parser shared by `lint`, `synth`, `audit` and
+/// `apply`): the name is trimmed and must not be empty; the value is taken as written.
+pub fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE (e.g. UploadBucket=my-uploads), got `{text}`")),
+    }
 }

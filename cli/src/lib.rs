@@ -9,6 +9,7 @@ mod aws;
 mod catalog;
 mod check;
 mod desired;
+mod diff;
 mod error;
 mod explain;
 mod infer;
@@ -51,8 +52,10 @@ enum Command {
     Simulate(simulate::Args),
     /// Print the JSON Schema of a format (e.g. `policy`).
     Schema(schema::Args),
-    /// Generate each handler's IAM role: manifest, CloudFormation or bare policies.
+    /// Generate each handler's IAM role: manifest, CloudFormation, Terraform or bare policies.
     Synth(synth::Args),
+    /// Compare two manifests: per function, the privileges added and removed.
+    Diff(diff::Args),
     /// Compare deployed IAM roles with what each function needs (excess, missing, drift).
     Audit(audit::Args),
     /// Create or update each function's IAM role through the IAM API (no CloudFormation).
@@ -99,6 +102,7 @@ where
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Apply(args) => apply::run(args),
     };

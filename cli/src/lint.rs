@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// A template parameter or condition value, NAME=VALUE (repeatable).
-    #[arg(long = "param", value_parser = parse_param)]
+    #[arg(long = "param", value_parser = crate::input::parse_param)]
     params: Vec<(String, String)>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -53,13 +53,6 @@ pub struct Args {
     /// A TOML file of suppressions (`[[suppress]]` with rule, reason, optional file and resource).
     #[arg(long)]
     config: Option<PathBuf>,
-}
-
-fn parse_param(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
-        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
-    }
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {

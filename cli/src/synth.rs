@@ -1,14 +1,15 @@
 //! `leastpriv synth`: the IAM role of every annotated handler of a crate, as a manifest,
-//! CloudFormation (JSON or YAML), bare policies or merged into a SAM template; `--check`
-//! compares with committed output.
+//! CloudFormation (JSON or YAML), Terraform JSON, bare policies (resolved with `--param`) or
+//! merged into a SAM template; `--check` compares with committed output.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 use leastpriv_core::diagnostic::escape_control;
+use leastpriv_core::policy::Params;
 use leastpriv_core::synth::Manifest;
-use leastpriv_core::synth::render::{Format, Rendered, render};
+use leastpriv_core::synth::render::{Format, Rendered, render, render_resolved_policies};
 use leastpriv_core::synth::sam::{SamOptions, merge_text, sam_file_name};
 
 use crate::error::{CliError, EXIT_FINDINGS};
@@ -25,8 +26,11 @@ enum FormatArg {
     CfnJson,
     /// The same template in YAML, with short-form tags (!Ref, !Sub, !GetAtt).
     CfnYaml,
-    /// One bare IAM policy document per function (for CDK, Terraform, …).
+    /// One bare IAM policy document per function (CDK's PolicyDocument.fromJson, any tool);
+    /// with --param, every `${Name}` resolved to plain ARNs.
     Policy,
+    /// Terraform JSON (leastpriv.tf.json): roles, policies, log groups, variables, outputs.
+    Terraform,
     /// The SAM template given with --template, with the roles merged in.
     Sam,
 }
@@ -39,6 +43,7 @@ impl FormatArg {
             FormatArg::CfnJson => Some(Format::CfnJson),
             FormatArg::CfnYaml => Some(Format::CfnYaml),
             FormatArg::Policy => Some(Format::Policy),
+            FormatArg::Terraform => Some(Format::Terraform),
             FormatArg::Sam => None,
         }
     }
@@ -57,6 +62,9 @@ built, or stale output with --check, 2 bad input.\n\n\
 Examples:\n  leastpriv synth examples/image-resize --format cfn-yaml\n  \
 leastpriv synth . --format cfn-yaml -o leastpriv.cfn.yaml\n  \
 leastpriv synth . --format policy -o policies/        # one <Function>.policy.json each\n  \
+leastpriv synth . --format policy -o policies/ --param AWS::Partition=aws --param AWS::Region=eu-west-1 \
+--param AWS::AccountId=123456789012 --param UploadBucket=my-uploads   # plain ARNs\n  \
+leastpriv synth . --format terraform -o roles/        # roles/leastpriv.tf.json\n  \
 leastpriv synth . --format cfn-yaml --check           # CI: fails when leastpriv.cfn.yaml is stale\n  \
 leastpriv synth . --format sam --template template.yaml -o template.leastpriv.yaml\n  \
 leastpriv synth . --format sam --template template.yaml --in-place --map ApiFunction=api\n  \
@@ -98,6 +106,12 @@ pub struct Args {
     /// directory (or `-o DIR/<crate>/`), instead of one for all.
     #[arg(long, conflicts_with_all = ["template", "in_place"])]
     per_crate: bool,
+    /// `--format policy`: the value of a `${Name}` (or `Resource.Attribute`, or a pseudo
+    /// parameter such as `AWS::Region`); with any, every reference is resolved to plain text and
+    /// a name without a value is an error. Repeatable. A function's log group
+    /// `<Function>LogGroup` defaults to `/aws/lambda/<Function>`.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::input::parse_param)]
+    params: Vec<(String, String)>,
 }
 
 fn parse_map(text: &str) -> Result<(String, String), String> {
@@ -123,6 +137,12 @@ fn validate(args: &Args) -> Result<(), CliError> {
     ];
     if let Some((name, _)) = sam_only.iter().find(|(_, given)| *given && !sam) {
         return Err(CliError::input(format!("{name} is for --format sam only")));
+    }
+    if !args.params.is_empty() && args.format != FormatArg::Policy {
+        return Err(CliError::input("--param is for --format policy only").with_help(
+            "the other formats keep the references for the deploying tool (CloudFormation \
+             parameters, Terraform variables)",
+        ));
     }
     Ok(())
 }
@@ -266,6 +286,9 @@ fn update_command(args: &Args, target: &Path) -> String {
     for (function, binary) in &args.map {
         sam.push_str(&format!(" --map {function}={binary}"));
     }
+    for (name, value) in &args.params {
+        sam.push_str(&format!(" --param {name}={value}"));
+    }
     let format = args.format.as_str();
     format!("leastpriv synth {} --format {format}{sam} {out}", args.path.display())
 }
@@ -315,6 +338,16 @@ fn documents(
     built: &build::Built,
 ) -> Result<Option<Vec<(Rendered, PathBuf)>>, CliError> {
     let render_one = |manifest: &Manifest| match args.format.format() {
+        Some(Format::Policy) if !args.params.is_empty() => {
+            render_resolved_policies(manifest, &Params::new(), &args.params).map_err(|err| {
+                let mut command =
+                    format!("leastpriv synth {} --format policy", args.path.display());
+                for (name, value) in &args.params {
+                    command.push_str(&format!(" --param {name}={value}"));
+                }
+                crate::desired::resolve_error(&err, &command)
+            })
+        }
         Some(format) => {
             render(manifest, format).map_err(|err| CliError::input(format!("cannot render: {err}")))
         }

@@ -23,6 +23,7 @@ mod condition;
 mod context;
 pub mod drift;
 mod pattern;
+pub mod privdiff;
 
 use serde::Serialize;
 

@@ -1,6 +1,7 @@
 //! Synthesis: a handler's declaration and requirements become its [`FunctionRole`] (policy
 //! statements, log group, trust, tags, environment), which the renderers write as a manifest,
-//! CloudFormation JSON or YAML, or bare policies, or [`sam`] merges into a SAM template.
+//! CloudFormation JSON or YAML, Terraform JSON or bare policies (resolved with [`resolve`] when
+//! values are given), or [`sam`] merges into a SAM template.
 //!
 //! Decisions (DESIGN §6 leaves them open):
 //!
@@ -21,9 +22,13 @@
 pub mod cfn;
 pub mod document;
 pub mod manifest;
+pub mod manifest_diff;
 pub mod render;
+pub mod resolve;
 pub mod sam;
 pub mod sam_report;
+pub mod stored;
+pub mod terraform;
 
 mod arn;
 mod env;

@@ -190,6 +190,18 @@ pub fn drift(
     boundary: Option<&(String, Policy)>,
     needed: &Policy,
 ) -> Result<Drift, PolicyError> {
+    drift_with(catalog, identity, boundary, needed, &|_| false)
+}
+
+/// [`drift`], where a resource `opaque` says is a stand-in for an unknown value (an unresolved
+/// reference, see `privdiff`) can grant any action: its applicability cannot be judged.
+pub(crate) fn drift_with(
+    catalog: &Catalog,
+    identity: &[(String, Policy)],
+    boundary: Option<&(String, Policy)>,
+    needed: &Policy,
+    opaque: &dyn Fn(&str) -> bool,
+) -> Result<Drift, PolicyError> {
     let mut deployed = PolicySet::new();
     for (name, policy) in identity {
         deployed = deployed.identity(name, policy);
@@ -232,7 +244,7 @@ pub fn drift(
             for action in actions_of(catalog, &statement.action) {
                 for resource in &resources {
                     if !seen.insert((action.clone(), resource.clone(), condition.clone()))
-                        || !applicable(catalog, &action, resource)
+                        || !(opaque(resource) || applicable(catalog, &action, resource))
                     {
                         continue;
                     }

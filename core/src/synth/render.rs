@@ -6,6 +6,9 @@ use super::Placement;
 use super::cfn::template;
 use super::document::DocumentError;
 use super::manifest::Manifest;
+use super::resolve::{ResolveError, resolve_manifest};
+use super::terraform::configuration;
+use crate::policy::Params;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +21,8 @@ pub enum Format {
     CfnYaml,
     /// One bare IAM policy document (JSON) per function, or per managed policy of a split role.
     Policy,
+    /// Terraform's JSON syntax (see [`super::terraform`]).
+    Terraform,
 }
 
 impl Format {
@@ -28,6 +33,7 @@ impl Format {
             Format::CfnJson => "cfn-json",
             Format::CfnYaml => "cfn-yaml",
             Format::Policy => "policy",
+            Format::Terraform => "terraform",
         }
     }
 }
@@ -57,6 +63,7 @@ pub fn render(manifest: &Manifest, format: Format) -> Result<Vec<Rendered>, Docu
         Format::Manifest => one("leastpriv.manifest.json", manifest.to_json()),
         Format::CfnJson => one("leastpriv.cfn.json", template(manifest)?.to_json_pretty()),
         Format::CfnYaml => one("leastpriv.cfn.yaml", template(manifest)?.to_yaml()?),
+        Format::Terraform => one("leastpriv.tf.json", configuration(manifest)?.to_json_pretty()),
         Format::Policy => {
             let mut out = Vec::new();
             for function in &manifest.functions {
@@ -79,4 +86,30 @@ pub fn render(manifest: &Manifest, format: Format) -> Result<Vec<Rendered>, Docu
             out
         }
     })
+}
+
+/// [`Format::Policy`] with every reference resolved: the same documents (file names, order),
+/// each value replaced as [`super::resolve`] says, so any tool can read them. `defaults` are
+/// values the caller knows (none for `synth`); `user` the `NAME=VALUE`s given, which win.
+pub fn render_resolved_policies(
+    manifest: &Manifest,
+    defaults: &Params,
+    user: &[(String, String)],
+) -> Result<Vec<Rendered>, ResolveError> {
+    let mut out = Vec::new();
+    for role in resolve_manifest(manifest, defaults, user)? {
+        if role.managed.is_empty() {
+            out.push(Rendered {
+                file_name: format!("{}.policy.json", role.function),
+                text: role.policy.to_pretty_json(),
+            });
+        }
+        for (logical_id, policy) in &role.managed {
+            out.push(Rendered {
+                file_name: format!("{logical_id}.policy.json"),
+                text: policy.to_pretty_json(),
+            });
+        }
+    }
+    Ok(out)
 }
