@@ -321,6 +321,21 @@ fn merge_sam(args: &Args, built: &build::Built) -> Result<Rendered, CliError> {
     for warning in &merged.warnings {
         eprintln!("warning: {}", escape_control(warning));
     }
+    // What each function may do now against what SAM's generated role let it do.
+    let catalog =
+        leastpriv_core::catalog::Catalog::embedded().map_err(crate::error::catalog_error)?;
+    let mut report = String::new();
+    for change in &merged.changes {
+        for line in leastpriv_core::synth::sam_report::report(catalog, change) {
+            report.push_str(&escape_control(&line));
+            report.push('\n');
+        }
+    }
+    if !report.is_empty() {
+        eprint!(
+            "privileges per function, the merged role against the one SAM generated:\n{report}"
+        );
+    }
     Ok(Rendered { file_name: sam_file_name(template), text: merged.text })
 }
 

@@ -3,6 +3,8 @@
 //! adds on its own) against the leastpriv role the merge gives it, as policy documents for the
 //! evaluator.
 
+use crate::catalog::Catalog;
+use crate::evaluate::privdiff::privilege_diff;
 use crate::managed;
 use crate::policy::Policy;
 use crate::serverless::{GrantKind, function_role};
@@ -114,4 +116,48 @@ pub(crate) fn after(role: &Node, resources: &[(String, Node)]) -> Vec<(String, P
         }
     }
     out
+}
+
+/// All statements of several documents as one policy (one role's identity policies).
+fn joined(documents: &[(String, Policy)]) -> Policy {
+    Policy::new(documents.iter().flat_map(|(_, p)| p.statements.iter().cloned()).collect())
+}
+
+/// What the merge changes in one function's permissions, as lines for the merge report: the
+/// actions × resources the new role grants that the old one did not (`+`), those the old one
+/// granted that the new one drops (`-`), computed with the evaluator
+/// ([`crate::evaluate::privdiff::privilege_diff`]); or why they cannot be compared.
+pub fn report(catalog: &Catalog, change: &RoleChange) -> Vec<String> {
+    let mut lines = vec![format!("{} (role of {}):", change.function, change.role)];
+    let (documents, unknown) = match &change.before {
+        Before::OwnRole(role) => {
+            lines.push(format!("  had its own role {role}; not compared"));
+            return lines;
+        }
+        Before::Generated { documents, unknown } => (documents, unknown),
+    };
+    match privilege_diff(catalog, &joined(documents), &joined(&change.after)) {
+        Ok(diff) if diff.is_empty() => lines.push("  grants what SAM's role granted".to_owned()),
+        Ok(diff) => {
+            for (sign, what, changes) in [
+                ("+", "grants, that SAM's role did not", &diff.added),
+                ("-", "drops, that SAM's role granted", &diff.removed),
+            ] {
+                if changes.is_empty() {
+                    continue;
+                }
+                lines.push(format!("  {sign} {} {what}:", changes.len()));
+                for c in changes {
+                    let condition =
+                        c.condition.as_deref().map(|c| format!(" if {c}")).unwrap_or_default();
+                    lines.push(format!("      {} on {}{condition}", c.action, c.resource));
+                }
+            }
+        }
+        Err(err) => lines.push(format!("  not compared: {err}")),
+    }
+    for what in unknown {
+        lines.push(format!("  not compared: {what}"));
+    }
+    lines
 }
