@@ -67,5 +67,9 @@ fn guard_overhead_per_call() {
         });
         println!("PutObject with an in-memory body of {size} bytes: {put_ns:.0} ns per call");
     }
-    assert!(ns < 2_000.0, "{ns} ns per call");
+    // The 2 µs budget is for release builds; `scripts/test` runs this unoptimised (with every
+    // ignored test), where it only checks that the measurement runs.
+    if !cfg!(debug_assertions) {
+        assert!(ns < 2_000.0, "{ns} ns per call");
+    }
 }
