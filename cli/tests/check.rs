@@ -31,7 +31,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn the_workspace_checks_clean() {
     let out = leastpriv(&["check", workspace().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3 handler(s), no problems"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("8 handler(s), no problems"));
 }
 
 #[test]

@@ -94,6 +94,7 @@ impl ItemStore for DynamoStore {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::cell::RefCell;
     use std::collections::BTreeMap;
