@@ -68,3 +68,75 @@ fn a_narrowed_declaration_fails_with_a_report_on_the_call() {
 fn a_missing_path_is_an_input_error() {
     assert_eq!(leastpriv(&["check", "/no/such/dir"]).status.code(), Some(2));
 }
+
+/// A crate of `name` with `main.rs`, depending on the SDKs and aws_lambda_events.
+fn scratch_crate(name: &str, main: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("leastpriv-check-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\naws-sdk-dynamodb = \"1\"\naws-sdk-sns = \"1\"\naws-sdk-s3 = \"1\"\n\
+             aws_lambda_events = \"1\"\nlambda_runtime = \"1\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+    dir
+}
+
+/// What a trait of the crate named `get` does: a DynamoDB read.
+const STORE: &str = "pub trait Store { async fn get(&self, id: &str) -> Option<String>; }\n\
+pub struct Dynamo(aws_sdk_dynamodb::Client);\n\
+impl Store for Dynamo {\n    async fn get(&self, id: &str) -> Option<String> {\n        \
+self.0.get_item().table_name(\"t\").send().await.ok();\n        Some(id.to_owned())\n    }\n}\n\
+fn main() {}\n";
+
+#[test]
+fn fields_of_another_crates_event_are_not_the_crates_values() {
+    // `keys.get(…)` is a map look-up in another crate's event type: not the crate's `Store::get`.
+    let dir = scratch_crate(
+        "closed-event",
+        &format!(
+            "{STORE}\nuse aws_lambda_events::event::dynamodb::Event;\n\
+             use lambda_runtime::LambdaEvent;\n\n\
+             #[leastpriv::role(sns(write, topic = \"t\"))]\n\
+             async fn announce(sns: &aws_sdk_sns::Client, event: LambdaEvent<Event>) {{\n    \
+             for record in &event.payload.records {{\n        \
+             let sku = record.change.keys.get(\"sku\").map(|v| format!(\"{{v:?}}\"));\n        \
+             sns.publish().topic_arn(\"t\").message(sku.unwrap_or_default()).send().await.ok();\n    \
+             }}\n}}\n"
+        ),
+    );
+    let out = leastpriv(&["check", dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_payload_of_the_crates_own_type_stays_open() {
+    // `LambdaEvent<Job>`: the payload is the crate's `Job`, whose method reads S3.
+    let dir = scratch_crate(
+        "open-event",
+        "use lambda_runtime::LambdaEvent;\n\
+         pub struct Job { s3: aws_sdk_s3::Client }\n\
+         impl Job {\n    async fn fetch(&self) {\n        \
+         self.s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n    }\n}\n\
+         #[leastpriv::role(sns(write, topic = \"t\"))]\n\
+         async fn run(sns: &aws_sdk_sns::Client, event: LambdaEvent<Job>) {\n    \
+         event.payload.fetch().await;\n    \
+         sns.publish().topic_arn(\"t\").message(\"m\").send().await.ok();\n}\nfn main() {}\n",
+    );
+    let out = leastpriv(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(report.contains("s3"), "{report}");
+}

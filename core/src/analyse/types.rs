@@ -48,6 +48,13 @@ impl TypeInfo {
     }
 }
 
+/// Primitive and std types that hold no crate value but through their type arguments.
+const CLOSED_STD: &[&str] = &[
+    "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
+    "i32", "i64", "i128", "isize", "f32", "f64", "Vec", "VecDeque", "Option", "Result", "Box",
+    "Arc", "Rc", "Cow", "HashMap", "BTreeMap", "HashSet", "BTreeSet",
+];
+
 /// Maps whose last type argument is what their values are (`HashMap<String, Store>`).
 const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
 
@@ -167,7 +174,21 @@ impl TypeCx<'_> {
             }
         }
         match self.sources.resolve_path(self.module, &segments) {
-            Some(Resolved::Extern(full)) => self.extern_type(&full),
+            Some(Resolved::Extern(full)) => match self.extern_type(&full) {
+                // Another crate's type whose type arguments are all other crates' types too
+                // (`LambdaEvent<dynamodb::Event>`): nothing reachable from it (fields, elements)
+                // can be a value of this crate's types, so it is foreign through and through.
+                // One with a crate type argument (`LambdaEvent<MyPayload>`) stays open, and so
+                // does a name the crate itself implements methods for.
+                TypeInfo::Named(name)
+                    if self.closed_arguments(&p.path, depth)
+                        && !self.sources.structs.contains_key(&name)
+                        && self.sources.methods_of_type(&name).is_empty() =>
+                {
+                    TypeInfo::Foreign
+                }
+                other => other,
+            },
             Some(Resolved::Local { module, rest }) => {
                 let Some(name) = rest.last() else { return TypeInfo::Unknown };
                 // A loaded crate's own `aws_sdk_<service>` module (a stand-in or a vendored
@@ -190,6 +211,50 @@ impl TypeCx<'_> {
                 self.named(name)
             }
             None => TypeInfo::Unknown,
+        }
+    }
+
+    /// Whether every type argument of a path names only other crates' types, std types or
+    /// primitives (no crate type, no generic parameter, no trait object).
+    fn closed_arguments(&self, path: &syn::Path, depth: usize) -> bool {
+        path.segments.iter().all(|segment| match &segment.arguments {
+            PathArguments::None => true,
+            PathArguments::AngleBracketed(args) => args.args.iter().all(|arg| match arg {
+                GenericArgument::Lifetime(_) | GenericArgument::Const(_) => true,
+                GenericArgument::Type(ty) => self.closed_type(ty, depth + 1),
+                _ => false,
+            }),
+            PathArguments::Parenthesized(_) => false,
+        })
+    }
+
+    /// Whether a type argument can hold no value of the crate's own types.
+    fn closed_type(&self, ty: &Type, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        match ty {
+            Type::Reference(r) => self.closed_type(&r.elem, depth + 1),
+            Type::Paren(p) => self.closed_type(&p.elem, depth + 1),
+            Type::Group(g) => self.closed_type(&g.elem, depth + 1),
+            Type::Slice(s) => self.closed_type(&s.elem, depth + 1),
+            Type::Array(a) => self.closed_type(&a.elem, depth + 1),
+            Type::Tuple(t) => t.elems.iter().all(|e| self.closed_type(e, depth + 1)),
+            Type::Path(p) if p.qself.is_none() => {
+                let Some(last) = p.path.segments.last() else { return false };
+                let name = last.ident.to_string();
+                if p.path.segments.len() == 1
+                    && (self.sources.structs.contains_key(&name)
+                        || self.generics.iter().any(|(g, _)| *g == name))
+                {
+                    return false;
+                }
+                if CLOSED_STD.contains(&name.as_str()) {
+                    return self.closed_arguments(&p.path, depth);
+                }
+                self.resolve_depth(ty, depth + 1) == TypeInfo::Foreign
+            }
+            _ => false,
         }
     }
 

@@ -84,6 +84,8 @@ impl Walker<'_, '_> {
                 };
                 match self.type_of(&f.base) {
                     TypeInfo::Named(owner) => self.field_of(&owner, &member),
+                    // A field of a closed foreign value is foreign (see `TypeCx::resolve`).
+                    TypeInfo::Foreign => TypeInfo::Foreign,
                     TypeInfo::Tuple(items) => member
                         .parse::<usize>()
                         .ok()
