@@ -4,11 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv")).args(args).output().expect("binary runs")
-}
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::{leastpriv, package};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -73,17 +72,9 @@ fn a_missing_path_is_an_input_error() {
 fn scratch_crate(name: &str, main: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("leastpriv-check-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-             [dependencies]\naws-sdk-dynamodb = \"1\"\naws-sdk-sns = \"1\"\naws-sdk-s3 = \"1\"\n\
-             aws_lambda_events = \"1\"\nlambda_runtime = \"1\"\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+    let dependencies = "aws-sdk-dynamodb = \"1\"\naws-sdk-sns = \"1\"\naws-sdk-s3 = \"1\"\n\
+                        aws_lambda_events = \"1\"\nlambda_runtime = \"1\"\n";
+    package(&dir, name, dependencies, &[("src/main.rs", main)]);
     dir
 }
 
@@ -139,4 +130,31 @@ fn a_payload_of_the_crates_own_type_stays_open() {
     let report =
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(report.contains("s3"), "{report}");
+}
+
+#[test]
+fn a_crate_trait_implemented_for_another_crates_type_keeps_it_open() {
+    // `impl Archive for Event {}`: the trait's default method (an S3 write) runs on the event.
+    // The call is followed (not an unresolved escape): the declared `s3(write)` covers it and is
+    // used, so the check passes.
+    let dir = scratch_crate(
+        "impl-for-event",
+        "use aws_lambda_events::event::dynamodb::Event;\n\
+         use lambda_runtime::LambdaEvent;\n\
+         pub trait Archive {\n    async fn archive(&self, s3: &aws_sdk_s3::Client) {\n        \
+         s3.put_object().bucket(\"b\").key(\"k\").send().await.ok();\n    }\n}\n\
+         impl Archive for Event {}\n\
+         #[leastpriv::role(sns(write, topic = \"t\"), s3(write, bucket = \"b\"))]\n\
+         async fn run(sns: &aws_sdk_sns::Client, s3: &aws_sdk_s3::Client, event: LambdaEvent<Event>) {\n    \
+         event.payload.archive(s3).await;\n    \
+         sns.publish().topic_arn(\"t\").message(\"m\").send().await.ok();\n}\nfn main() {}\n",
+    );
+    let out = leastpriv(&["check", dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 #[path = "common/cli.rs"]
 mod cli_common;
-use cli_common::{example, leastpriv, s, scratch, stderr};
+use cli_common::{example, leastpriv, package, s, scratch, stderr};
 
 #[test]
 fn stdout_is_the_committed_template() {
@@ -421,19 +421,11 @@ fn synth_at_a_folder_writes_one_template_or_one_per_crate() {
 #[test]
 fn one_logical_id_in_two_crates_is_an_error_naming_both() {
     let dir = scratch("clash");
+    let main = "#[leastpriv::role(s3(read, bucket = \"b\"))]\n\
+                async fn handler(s3: &aws_sdk_s3::Client) {\n    \
+                s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n}\nfn main() {}\n";
     for krate in ["a", "b"] {
-        let root = dir.join(krate);
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(
-            root.join("Cargo.toml"),
-            format!("[package]\nname = \"{krate}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naws-sdk-s3 = \"1\"\n"),
-        )
-        .unwrap();
-        std::fs::write(
-            root.join("src/main.rs"),
-            "#[leastpriv::role(s3(read, bucket = \"b\"))]\nasync fn handler(s3: &aws_sdk_s3::Client) {\n    s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n}\nfn main() {}\n",
-        )
-        .unwrap();
+        package(&dir.join(krate), krate, "aws-sdk-s3 = \"1\"\n", &[("src/main.rs", main)]);
     }
     let out = leastpriv(&["synth", s(&dir), "--format", "manifest"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -446,37 +438,19 @@ fn one_logical_id_in_two_crates_is_an_error_naming_both() {
 #[test]
 fn a_handler_of_a_library_crate_runs_in_the_binary_of_the_crate_that_calls_it() {
     let dir = scratch("cross-crate");
-    let lib = dir.join("handlers");
-    let app = dir.join("app");
-    std::fs::create_dir_all(lib.join("src")).unwrap();
-    std::fs::create_dir_all(app.join("src/bin")).unwrap();
-    std::fs::write(
-        lib.join("Cargo.toml"),
-        "[package]\nname = \"handlers\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\naws-sdk-s3 = \"1\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        lib.join("src/lib.rs"),
-        "#[leastpriv::role(s3(read, bucket = \"b\"))]\n\
-         pub async fn fetch(s3: &aws_sdk_s3::Client) {\n    \
-         s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        app.join("Cargo.toml"),
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\naws-sdk-s3 = \"1\"\nhandlers = { path = \"../handlers\" }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        app.join("src/bin/fetcher.rs"),
-        "#[tokio::main]\nasync fn main() {\n    \
-         let config = aws_config::load_from_env().await;\n    \
-         let s3 = aws_sdk_s3::Client::new(&config);\n    handlers::fetch(&s3).await;\n}\n",
-    )
-    .unwrap();
-    std::fs::write(app.join("src/bin/other.rs"), "fn main() {}\n").unwrap();
+    let lib = "#[leastpriv::role(s3(read, bucket = \"b\"))]\n\
+               pub async fn fetch(s3: &aws_sdk_s3::Client) {\n    \
+               s3.get_object().bucket(\"b\").key(\"k\").send().await.ok();\n}\n";
+    package(&dir.join("handlers"), "handlers", "aws-sdk-s3 = \"1\"\n", &[("src/lib.rs", lib)]);
+    let fetcher = "#[tokio::main]\nasync fn main() {\n    \
+                   let config = aws_config::load_from_env().await;\n    \
+                   let s3 = aws_sdk_s3::Client::new(&config);\n    handlers::fetch(&s3).await;\n}\n";
+    package(
+        &dir.join("app"),
+        "app",
+        "aws-sdk-s3 = \"1\"\nhandlers = { path = \"../handlers\" }\n",
+        &[("src/bin/fetcher.rs", fetcher), ("src/bin/other.rs", "fn main() {}\n")],
+    );
     let out = leastpriv(&["synth", s(&dir), "--format", "manifest"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let manifest: Value = serde_json::from_slice(&out.stdout).unwrap();

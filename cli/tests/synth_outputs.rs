@@ -413,6 +413,29 @@ const PSEUDO: [&str; 6] = [
     "AWS::AccountId=111122223333",
 ];
 
+/// `synth FEATURES --format policy -o OUT` with a value for every name the feature crate's
+/// roles use.
+fn resolved_policy_args(features: &Path, out: String) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "synth".into(),
+        s(features).into(),
+        "--format".into(),
+        "policy".into(),
+        "-o".into(),
+        out,
+    ];
+    args.extend(PSEUDO.iter().map(|a| (*a).to_owned()));
+    for (name, value) in
+        [("HomeBucket", "homes"), ("JobsQueue.QueueName", "jobs"), ("BoundaryName", "b")]
+    {
+        args.extend(["--param".to_owned(), format!("{name}={value}")]);
+    }
+    for i in 0..120 {
+        args.extend(["--param".to_owned(), format!("OrdersTableNumber{i:03}=t{i}")]);
+    }
+    args
+}
+
 #[test]
 fn policy_params_resolve_every_reference_or_name_every_missing_one() {
     let features = feature_crate();
@@ -445,23 +468,7 @@ fn policy_params_resolve_every_reference_or_name_every_missing_one() {
     assert!(err.contains("--param AWS::Partition=aws"), "{err}");
     assert!(std::fs::read_dir(&dir).unwrap().next().is_none(), "nothing written");
 
-    let mut args = vec![
-        "synth".to_owned(),
-        s(&features).to_owned(),
-        "--format".into(),
-        "policy".into(),
-        "-o".into(),
-        out_dir.clone(),
-    ];
-    args.extend(PSEUDO.iter().map(|a| (*a).to_owned()));
-    for (name, value) in
-        [("HomeBucket", "homes"), ("JobsQueue.QueueName", "jobs"), ("BoundaryName", "b")]
-    {
-        args.extend(["--param".to_owned(), format!("{name}={value}")]);
-    }
-    for i in 0..120 {
-        args.extend(["--param".to_owned(), format!("OrdersTableNumber{i:03}=t{i}")]);
-    }
+    let args = resolved_policy_args(&features, out_dir.clone());
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = leastpriv(&refs);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -562,23 +569,7 @@ fn a_real_terraform_evaluates_the_policies_to_the_resolved_documents() {
     };
 
     let policies = scratch("terraform-eval-policies");
-    let mut args: Vec<String> = vec![
-        "synth".into(),
-        s(&features).into(),
-        "--format".into(),
-        "policy".into(),
-        "-o".into(),
-        format!("{}/", s(&policies)),
-    ];
-    args.extend(PSEUDO.iter().map(|a| (*a).to_owned()));
-    for (name, value) in
-        [("HomeBucket", "homes"), ("JobsQueue.QueueName", "jobs"), ("BoundaryName", "b")]
-    {
-        args.extend(["--param".to_owned(), format!("{name}={value}")]);
-    }
-    for i in 0..120 {
-        args.extend(["--param".to_owned(), format!("OrdersTableNumber{i:03}=t{i}")]);
-    }
+    let args = resolved_policy_args(&features, format!("{}/", s(&policies)));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = leastpriv(&refs);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -181,9 +181,7 @@ impl TypeCx<'_> {
                 // One with a crate type argument (`LambdaEvent<MyPayload>`) stays open, and so
                 // does a name the crate itself implements methods for.
                 TypeInfo::Named(name)
-                    if self.closed_arguments(&p.path, depth)
-                        && !self.sources.structs.contains_key(&name)
-                        && self.sources.methods_of_type(&name).is_empty() =>
+                    if self.closed_arguments(&p.path, depth) && !self.crate_knows(&name) =>
                 {
                     TypeInfo::Foreign
                 }
@@ -212,6 +210,14 @@ impl TypeCx<'_> {
             }
             None => TypeInfo::Unknown,
         }
+    }
+
+    /// Whether the crate gives the type `name` anything of its own: a struct of that name,
+    /// methods on it, or a trait impl for it (whose default methods would run on its values).
+    fn crate_knows(&self, name: &str) -> bool {
+        self.sources.structs.contains_key(name)
+            || !self.sources.methods_of_type(name).is_empty()
+            || self.sources.impls.values().any(|types| types.iter().any(|t| t == name))
     }
 
     /// Whether every type argument of a path names only other crates' types, std types or

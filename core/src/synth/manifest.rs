@@ -200,16 +200,7 @@ impl Manifest {
                 return Err(SynthError::DuplicateName { name, handlers });
             }
         }
-        let parameters = functions.iter().flat_map(|f| f.role.parameters.iter().cloned()).collect();
-        let resource_attributes =
-            functions.iter().flat_map(|f| f.role.resource_attributes.iter().cloned()).collect();
-        Ok(Manifest {
-            format: MANIFEST_FORMAT,
-            crate_name: crate_name.to_owned(),
-            functions,
-            parameters,
-            resource_attributes,
-        })
+        Ok(Manifest::of_functions(crate_name, functions))
     }
 
     /// The functions of several crates synthesized together (`leastpriv synth` at a workspace
@@ -236,16 +227,22 @@ impl Manifest {
                 }
             }
         }
+        Ok(Manifest::of_functions(name, functions))
+    }
+
+    /// A manifest named `crate_name` of `functions` (ordered by name), with the names all of them
+    /// use.
+    fn of_functions(crate_name: &str, functions: Vec<ManifestFunction>) -> Manifest {
         let parameters = functions.iter().flat_map(|f| f.role.parameters.iter().cloned()).collect();
         let resource_attributes =
             functions.iter().flat_map(|f| f.role.resource_attributes.iter().cloned()).collect();
-        Ok(Manifest {
+        Manifest {
             format: MANIFEST_FORMAT,
-            crate_name: name.to_owned(),
+            crate_name: crate_name.to_owned(),
             functions,
             parameters,
             resource_attributes,
-        })
+        }
     }
 
     /// The manifest as pretty JSON with a trailing newline.
