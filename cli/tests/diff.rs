@@ -23,9 +23,12 @@ fn leastpriv(args: &[&str]) -> Output {
     leastpriv_in(None, args)
 }
 
+/// An empty directory of this call's own (tests run in parallel threads of one process).
 fn scratch(name: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir =
-        std::env::temp_dir().join(format!("leastpriv-diff-cli-{}-{name}", std::process::id()));
+        std::env::temp_dir().join(format!("leastpriv-diff-cli-{}-{n}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

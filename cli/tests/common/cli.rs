@@ -16,10 +16,13 @@ pub fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
 }
 
-/// An empty directory of this test file's own (named after it, the process and `name`).
+/// An empty directory of this call's own (named after the test file, the process, a counter
+/// and `name`): tests run in parallel threads, so two calls with one `name` must not share it.
 pub fn scratch(name: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "leastpriv-{}-{}-{name}",
+        "leastpriv-{}-{}-{n}-{name}",
         env!("CARGO_CRATE_NAME"),
         std::process::id()
     ));
