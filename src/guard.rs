@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::constant::{AllowedOperation, Grant, Role};
+use crate::constant::{AllowedOperation, Decoded, Grant, Role};
 
 /// What the guard does with a call the role does not cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,8 @@ pub struct Call {
 /// Add it per client: `aws_sdk_s3::config::Builder::from(&sdk_config)
 /// .interceptor(Guard::enforce(&RESIZE_ROLE))`, or with [`guarded_client!`](crate::guarded_client).
 ///
-/// The operation is checked against [`Role::operations`]. The resource is checked when the
+/// The operation is checked against [`Role::operations`] (the role is decoded once, when the
+/// guard is made). The resource is checked when the
 /// input has a field naming it (the entry's [`Grant::name_fields`]: `bucket`, `table_name`,
 /// `queue_url`, `topic_arn`, `key_id`, …) and the entry's name is known at run time: from its
 /// `env = "…"` variable, else from a literal name (`orders-*` patterns match like IAM's
@@ -85,7 +86,7 @@ pub struct Call {
 /// copy source) are not checked.
 #[derive(Clone)]
 pub struct Guard {
-    role: &'static Role,
+    role: Arc<Decoded>,
     mode: Mode,
     recorder: Option<Recorder>,
     names: Arc<OnceLock<Vec<Option<String>>>>,
@@ -100,7 +101,7 @@ impl fmt::Debug for Guard {
 /// Calls a [`Guard`] in [`Mode::Record`] saw, shared with the guard (clone it freely).
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    role: Option<&'static Role>,
+    role: Option<Arc<Decoded>>,
     calls: Arc<Mutex<Vec<Call>>>,
 }
 
@@ -150,8 +151,9 @@ impl Guard {
     /// A guard for tests that lets every call through and records it in the returned
     /// [`Recorder`].
     pub fn record(role: &'static Role) -> (Self, Recorder) {
-        let recorder = Recorder { role: Some(role), calls: Arc::default() };
-        (Self::new(role, Mode::Record, Some(recorder.clone())), recorder)
+        let guard = Self::new(role, Mode::Record, None);
+        let recorder = Recorder { role: Some(Arc::clone(&guard.role)), calls: Arc::default() };
+        (Self { recorder: Some(recorder.clone()), ..guard }, recorder)
     }
 
     /// [`Guard::report`] when the environment variable `LEASTPRIV_GUARD` is `report`, else
@@ -164,7 +166,7 @@ impl Guard {
     }
 
     fn new(role: &'static Role, mode: Mode, recorder: Option<Recorder>) -> Self {
-        Self { role, mode, recorder, names: Arc::default() }
+        Self { role: Arc::new(role.decode()), mode, recorder, names: Arc::default() }
     }
 
     /// The guard's mode.
@@ -174,12 +176,12 @@ impl Guard {
 
     /// Judges one call given its service id, operation and the input's `Debug` text source.
     pub fn check(&self, service: &str, operation: &str, input: &dyn fmt::Debug) -> Call {
-        let allowed = self.role.operation(service, operation);
+        let allowed = self.role.operations.find(service, operation);
         let fields = self.fields_for(service, allowed);
         let resource = find_field(input, &fields);
         let (decision, grants) = match allowed {
             None => (Decision::UndeclaredOperation, Vec::new()),
-            Some(op) => self.judge_resource(&op, resource.as_deref()),
+            Some(op) => self.judge_resource(op, resource.as_deref()),
         };
         Call {
             service: service.to_owned(),
@@ -192,18 +194,18 @@ impl Guard {
 
     /// The input fields naming the resource: those of the entries the operation may act on, or
     /// for an undeclared operation those of the entries of the same service.
-    fn fields_for(&self, service: &str, allowed: Option<AllowedOperation>) -> Vec<&'static str> {
+    fn fields_for(&self, service: &str, allowed: Option<&AllowedOperation>) -> Vec<&'static str> {
         let mut fields: Vec<&'static str> = Vec::new();
-        let grants: Vec<u32> = match allowed {
-            Some(op) => op.grants.to_vec(),
+        let grants: Vec<usize> = match allowed {
+            Some(op) => op.grants.clone(),
             None => (self.role.operations.iter())
                 .filter(|o| o.service == service)
                 .flat_map(|o| o.grants.iter().copied())
                 .collect(),
         };
-        for g in grants.iter().filter_map(|&i| self.role.grants.get(i as usize)) {
-            for f in g.name_fields {
-                if !fields.contains(f) {
+        for g in grants.iter().filter_map(|&i| self.role.grants.get(i)) {
+            for &f in &g.name_fields {
+                if !fields.contains(&f) {
                     fields.push(f);
                 }
             }
@@ -220,7 +222,7 @@ impl Guard {
         let matching: Vec<usize> = op
             .grants
             .iter()
-            .map(|&i| i as usize)
+            .copied()
             .filter(|&i| {
                 let Some(grant) = self.role.grants.get(i) else { return false };
                 match (resource, names.get(i).and_then(Option::as_deref)) {
@@ -242,7 +244,7 @@ impl Guard {
         let same_service = (self.role.operations.iter())
             .filter(|o| o.service == call.service)
             .flat_map(|o| o.grants.iter())
-            .find_map(|&i| self.role.grants.get(i as usize));
+            .find_map(|&i| self.role.grants.get(i));
         let entry = match same_service {
             Some(g) => g.service.replace('-', "_"),
             None => call.service.to_ascii_lowercase().replace([' ', '-'], "_"),
@@ -335,10 +337,9 @@ impl Recorder {
                 format!("`{} {}`{on}: {}", c.service, c.operation, c.decision.as_str())
             })
             .collect();
-        if let Some(role) = self.role {
+        if let Some(role) = &self.role {
             for (i, grant) in role.grants.iter().enumerate() {
-                let usable =
-                    role.operations.iter().any(|o| o.grants.iter().any(|&g| g as usize == i));
+                let usable = role.operations.iter().any(|o| o.grants.contains(&i));
                 let used = calls.iter().any(|c| c.grants.contains(&i));
                 if usable && !used {
                     out.push(format!("`{}` was never exercised", grant.resource));

@@ -42,17 +42,9 @@ mod constant;
 #[cfg(feature = "runtime")]
 mod guard;
 
-pub use constant::{
-    AccessLevel, AllowedOperation, Grant, OperationRow, Operations, RequiredAction, Role,
-};
+pub use constant::{AccessLevel, AllowedOperation, Grant, Operations, RequiredAction, Role};
 #[cfg(feature = "runtime")]
 pub use guard::{Call, Decision, Guard, GuardError, Mode, Recorder};
 /// Declares what a Lambda handler may touch and checks its SDK calls against it (see the crate
 /// documentation for the grammar).
 pub use leastpriv_macros::role;
-
-/// Items the attribute's expansion refers to. Not a public API.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::constant::{AccessLevel, Grant, OperationRow, Operations, RequiredAction, Role};
-}

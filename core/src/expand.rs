@@ -10,7 +10,7 @@
 mod allowed;
 mod cache;
 
-use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
@@ -255,33 +255,51 @@ fn str_lit(value: &str) -> String {
     format!("{value:?}")
 }
 
-/// `::core::option::Option::Some("value")` or `::core::option::Option::None`, as Rust text.
-fn option_str(value: Option<&str>) -> String {
-    match value {
-        Some(value) => format!("::core::option::Option::Some({})", str_lit(value)),
-        None => "::core::option::Option::None".to_owned(),
-    }
-}
-
-fn level_name(level: AccessLevel) -> &'static str {
+/// The letter of an access level in the constant's encoding.
+fn level_letter(level: AccessLevel) -> char {
     match level {
-        AccessLevel::List => "List",
-        AccessLevel::Read => "Read",
-        AccessLevel::Write => "Write",
-        AccessLevel::Tagging => "Tagging",
-        AccessLevel::PermissionsManagement => "PermissionsManagement",
+        AccessLevel::List => 'l',
+        AccessLevel::Read => 'r',
+        AccessLevel::Write => 'w',
+        AccessLevel::Tagging => 't',
+        AccessLevel::PermissionsManagement => 'p',
     }
 }
 
-/// `[a, b, c]` of already-written Rust items.
-fn list(items: impl IntoIterator<Item = String>) -> String {
-    let items: Vec<String> = items.into_iter().collect();
-    format!("[{}]", items.join(", "))
+/// The role's tables in the one-string encoding the facade's `Role` decodes (its module
+/// documentation, `src/constant.rs`, gives the grammar): texts as `LEN:BYTES`, absent texts as
+/// `~`, counts and indexes as `DIGITS;`.
+#[derive(Default)]
+struct Encoder(String);
+
+impl Encoder {
+    fn text(&mut self, text: &str) {
+        let _ = write!(self.0, "{}:{text}", text.len());
+    }
+
+    fn optional(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.text(text),
+            None => self.0.push('~'),
+        }
+    }
+
+    fn number(&mut self, n: usize) {
+        let _ = write!(self.0, "{n};");
+    }
+
+    fn texts<'a>(&mut self, texts: impl ExactSizeIterator<Item = &'a str>) {
+        self.number(texts.len());
+        for text in texts {
+            self.text(text);
+        }
+    }
 }
 
 /// The `<HANDLER>_ROLE` constant, written as Rust source text: the macro hands it to the compiler
 /// as text, so building a token tree first (and printing it) would be wasted work in an
-/// unoptimised proc macro.
+/// unoptimised proc macro. The tables are one encoded string (see [`Encoder`]): the compiler
+/// checks a string literal far faster than nested slices of structs.
 fn role_const(
     func: &syn::ItemFn,
     decl: &Declaration,
@@ -295,112 +313,68 @@ fn role_const(
     // `r#type` names the function `type`: the constant is `TYPE_ROLE`.
     let ident = format!("{}_ROLE", handler.trim_start_matches("r#").to_ascii_uppercase());
     let vis = func.vis.to_token_stream().to_string();
-    let grants = decl.entries.iter().map(|e| {
-        let access = e
-            .access
-            .iter()
-            .map(|a| format!("::leastpriv::__private::AccessLevel::{}", level_name(a.value)));
-        let actions = e.actions.iter().map(|a| str_lit(&a.value));
-        let env = option_str(e.env.as_ref().map(|env| env.value.as_str()));
-        let (key, name, fields) = match e.kind {
-            EntryKind::Known(spec) => {
-                let key = spec.keys.first().map(|k| k.name);
-                let name = key.and_then(|k| e.key(k)).map(|t| t.to_string());
-                (key, name, spec.name_setters)
-            }
-            EntryKind::Generic => (None, None, &[][..]),
+    let mut out = Encoder(String::from("lp1;"));
+    out.text(&name);
+    out.text(&handler);
+    out.number(decl.entries.len());
+    for e in &decl.entries {
+        out.text(&e.prefix);
+        out.text(&e.label());
+        out.text(&e.access.iter().map(|a| level_letter(a.value)).collect::<String>());
+        out.texts(e.actions.iter().map(|a| a.value.as_str()));
+        out.optional(e.env.as_ref().map(|env| env.value.as_str()));
+        let (key, fields) = match e.kind {
+            EntryKind::Known(spec) => (spec.keys.first().map(|k| k.name), spec.name_setters),
+            EntryKind::Generic => (None, &[][..]),
         };
-        format!(
-            "::leastpriv::__private::Grant {{ service: {}, resource: {}, access: &{}, \
-             actions: &{}, env: {env}, name: {}, name_key: {}, name_fields: &{} }}",
-            str_lit(&e.prefix),
-            str_lit(&e.label()),
-            list(access),
-            list(actions),
-            option_str(name.as_deref()),
-            option_str(key),
-            list(fields.iter().map(|f| str_lit(f))),
-        )
-    });
-    let requirements = result.requirements.iter().map(|r| {
+        let name = key.and_then(|k| e.key(k)).map(|t| t.to_string());
+        out.optional(name.as_deref());
+        out.optional(key);
+        out.texts(fields.iter().copied());
+    }
+    out.number(result.requirements.len());
+    for r in &result.requirements {
         let call = calls.get(r.call);
-        let call_name = call.map(|c| format!("{} {}", c.crate_name, c.method)).unwrap_or_default();
-        let location = call
-            .map(|c| match c.location.line {
-                Some(line) => format!("{}:{line}", c.location.file.display()),
-                None => c.location.file.display().to_string(),
-            })
-            .unwrap_or_default();
-        format!(
-            "::leastpriv::__private::RequiredAction {{ action: {}, grant: {}, call: {}, \
-             location: {} }}",
-            str_lit(&r.action),
-            r.entry,
-            str_lit(&call_name),
-            str_lit(&location),
-        )
-    });
-    let operations = operations_table(allowed);
+        out.text(&r.action);
+        out.number(r.entry);
+        out.text(&call.map(|c| format!("{} {}", c.crate_name, c.method)).unwrap_or_default());
+        out.text(&call.map_or_else(String::new, |c| match c.location.line {
+            Some(line) => format!("{}:{line}", c.location.file.display()),
+            None => c.location.file.display().to_string(),
+        }));
+    }
+    encode_operations(&mut out, allowed);
     let doc = format!("The IAM role `#[leastpriv::role]` derived for `{handler}`.");
     format!(
         "#[doc = {}] #[allow(dead_code)] {vis} const {ident}: ::leastpriv::Role = \
-         ::leastpriv::__private::Role {{ name: {}, handler: {}, grants: &{}, \
-         requirements: &{}, operations: {} }};",
+         ::leastpriv::Role::__from_encoded({});",
         str_lit(&doc),
-        str_lit(&name),
-        str_lit(&handler),
-        list(grants),
-        list(requirements),
-        operations,
+        str_lit(&out.0),
     )
 }
 
-/// The allowed operations as the facade's packed `Operations`: one string with every service id
-/// (once) and operation name, rows of offsets into it, and one array of grant indexes. Plain
-/// integers instead of a `&str` and a slice per operation keep the table small in a Lambda
-/// binary (no relocation per entry).
-fn operations_table(allowed: &allowed::AllowedOps) -> String {
-    if allowed.is_empty() {
-        return "::leastpriv::__private::Operations::EMPTY".to_owned();
+/// The allowed operations, grouped by SDK service id (each written once), sorted as the
+/// facade's binary search expects (the map's order: by service id, then operation name).
+fn encode_operations(out: &mut Encoder, allowed: &allowed::AllowedOps) {
+    // How many operations each service has, in the map's order.
+    let mut services: Vec<(&str, usize)> = Vec::new();
+    for (service, _) in allowed.keys() {
+        match services.last_mut() {
+            Some((last, n)) if *last == service.as_str() => *n += 1,
+            _ => services.push((service, 1)),
+        }
     }
-    let mut names = String::new();
-    let mut services: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
-    let mut grants: Vec<u32> = Vec::new();
-    let mut rows = Vec::new();
-    let push = |names: &mut String, text: &str| {
-        let start = offset(names.len());
-        names.push_str(text);
-        [start, offset(names.len())]
-    };
-    for ((service, operation), entries) in allowed {
-        let service_at = match services.get(service.as_str()) {
-            Some(at) => *at,
-            None => {
-                let at = push(&mut names, service);
-                services.insert(service, at);
-                at
+    out.number(services.len());
+    let mut rows = allowed.iter();
+    for (service, n) in services {
+        out.text(service);
+        out.number(n);
+        for ((_, operation), entries) in rows.by_ref().take(n) {
+            out.text(operation);
+            out.number(entries.len());
+            for &entry in entries {
+                out.number(entry);
             }
-        };
-        let operation_at = push(&mut names, operation);
-        let first = offset(grants.len());
-        grants.extend(entries.iter().map(|&i| offset(i)));
-        let [s0, s1] = service_at;
-        let [o0, o1] = operation_at;
-        let [g0, g1] = [first, offset(grants.len())];
-        rows.push(format!(
-            "::leastpriv::__private::OperationRow {{ service: [{s0}, {s1}], operation: \
-             [{o0}, {o1}], grants: [{g0}, {g1}] }}"
-        ));
+        }
     }
-    format!(
-        "::leastpriv::__private::Operations {{ names: {}, rows: &{}, grants: &{} }}",
-        str_lit(&names),
-        list(rows),
-        list(grants.iter().map(u32::to_string)),
-    )
-}
-
-/// A table offset as the facade stores it (tables stay far below 4 GiB).
-fn offset(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -144,11 +144,11 @@ mod role {
 
     #[test]
     fn derived_role_is_exactly_read_uploads_write_thumbnails() {
-        assert_eq!(super::RESIZE_ROLE.name, "ResizeImage");
+        assert_eq!(super::RESIZE_ROLE.name(), "ResizeImage");
         assert_eq!(super::RESIZE_ROLE.actions(), ["s3:GetObject", "s3:PutObject"]);
         let on = |action: &str| {
-            let r = super::RESIZE_ROLE.requirements.iter().find(|r| r.action == action);
-            r.map(|r| super::RESIZE_ROLE.grants[r.grant].env)
+            let r = super::RESIZE_ROLE.requirements().into_iter().find(|r| r.action == action);
+            r.map(|r| super::RESIZE_ROLE.grants()[r.grant].env)
         };
         assert_eq!(on("s3:GetObject"), Some(Some("UPLOAD_BUCKET")));
         assert_eq!(on("s3:PutObject"), Some(Some("THUMBNAIL_BUCKET")));

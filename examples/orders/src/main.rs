@@ -376,11 +376,11 @@ mod role {
                 "ses:SendEmail",
             ]
         );
+        let grants = role.grants();
         let grants_of = |action: &str| -> Vec<Option<&str>> {
-            role.requirements
-                .iter()
+            (role.requirements().into_iter())
                 .filter(|r| r.action == action)
-                .map(|r| role.grants[r.grant].env)
+                .map(|r| grants[r.grant].env)
                 .collect()
         };
         // The transaction writes the orders table and only checks the customers table.

@@ -96,8 +96,8 @@ fn is_dispatch_failure<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> bool {
 
 #[test]
 fn the_constant_lists_the_operations_the_role_allows() {
-    let ops: Vec<(&str, &str)> =
-        RESIZE_ROLE.operations.iter().map(|o| (o.service, o.operation)).collect();
+    let operations = RESIZE_ROLE.operations();
+    let ops: Vec<(&str, &str)> = operations.iter().map(|o| (o.service, o.operation)).collect();
     assert!(ops.contains(&("S3", "GetObject")), "{ops:?}");
     assert!(ops.contains(&("S3", "HeadObject")), "{ops:?}");
     assert!(!ops.contains(&("S3", "DeleteObject")), "{ops:?}");
@@ -107,17 +107,12 @@ fn the_constant_lists_the_operations_the_role_allows() {
     sorted.sort_unstable();
     assert_eq!(ops, sorted);
     let get = RESIZE_ROLE.operation("S3", "GetObject").unwrap();
-    assert_eq!((get.service, get.operation, get.grants), ("S3", "GetObject", &[0][..]));
+    assert_eq!((get.service, get.operation, get.grants), ("S3", "GetObject", vec![0]));
     // Operations that need no permission are allowed on no entry.
     assert_eq!(RESIZE_ROLE.operation("STS", "GetCallerIdentity").unwrap().grants, []);
-    // Each service id is stored once in the packed table.
-    let s3_rows = RESIZE_ROLE.operations.rows.iter().filter(|r| {
-        RESIZE_ROLE.operations.names.get(r.service[0] as usize..r.service[1] as usize) == Some("S3")
-    });
-    let ranges: std::collections::BTreeSet<[u32; 2]> = s3_rows.map(|r| r.service).collect();
-    assert_eq!(ranges.len(), 1, "{ranges:?}");
-    assert_eq!(RESIZE_ROLE.operations.len(), ops.len());
-    assert_eq!(RESIZE_ROLE.grants[0].name_fields, ["bucket"]);
+    assert!(RESIZE_ROLE.is_readable() && WORKER_ROLE.is_readable() && CLEANUP_ROLE.is_readable());
+    assert_eq!(operations.len(), ops.len());
+    assert_eq!(RESIZE_ROLE.grants()[0].name_fields, ["bucket"]);
     assert_eq!(RESIZE_ROLE.actions(), ["s3:GetObject"]);
     let queue = WORKER_ROLE.operation("SQS", "ReceiveMessage").unwrap();
     assert_eq!(queue.grants, [0]);

@@ -9,6 +9,6 @@ pub async fn whoami(sts: &aws_sdk_sts::Client, _sqs: &aws_sdk_sqs::Client) -> Re
 }
 
 fn main() {
-    assert!(WHOAMI_ROLE.requirements.is_empty());
-    assert_eq!(WHOAMI_ROLE.grants.len(), 1);
+    assert!(WHOAMI_ROLE.requirements().is_empty());
+    assert_eq!(WHOAMI_ROLE.grants().len(), 1);
 }

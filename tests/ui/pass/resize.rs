@@ -15,8 +15,8 @@ pub async fn resize(s3: &aws_sdk_s3::Client, key: &str) -> Result<(), leastpriv_
 }
 
 fn main() {
-    assert_eq!(RESIZE_ROLE.name, "Resize");
+    assert_eq!(RESIZE_ROLE.name(), "Resize");
     assert_eq!(RESIZE_ROLE.actions(), ["s3:GetObject", "s3:PutObject"]);
-    assert_eq!(RESIZE_ROLE.requirements[0].grant, 0);
-    assert_eq!(RESIZE_ROLE.requirements[1].grant, 1);
+    assert_eq!(RESIZE_ROLE.requirements()[0].grant, 0);
+    assert_eq!(RESIZE_ROLE.requirements()[1].grant, 1);
 }

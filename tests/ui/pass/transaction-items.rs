@@ -24,6 +24,6 @@ pub async fn place(client: &aws_sdk_dynamodb::Client) -> Result<(), leastpriv_te
 
 fn main() {
     assert_eq!(PLACE_ROLE.actions(), ["dynamodb:ConditionCheckItem", "dynamodb:PutItem"]);
-    let put = PLACE_ROLE.requirements.iter().find(|r| r.action == "dynamodb:PutItem").unwrap();
+    let put = PLACE_ROLE.requirements().into_iter().find(|r| r.action == "dynamodb:PutItem").unwrap();
     assert_eq!(put.grant, 0);
 }
