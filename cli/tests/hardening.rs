@@ -68,17 +68,30 @@ fn deeply_nested_or_oversized_code_is_an_input_error_in_every_command() {
         // Over 16 MiB of plain, shallow code.
         ("huge.rs", "fn f() { let _ = 1; }\n".repeat(800_000)),
     ];
-    let commands: [&[&str]; 4] = [
-        &["check"],
-        &["check", "--short"],
-        &["synth", "--format", "cfn-yaml", "-o", "/dev/null"],
-        &["infer"],
+    let template = dir.join("template.yaml");
+    std::fs::write(
+        &template,
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      \
+         Runtime: provided.al2023\n      Handler: bootstrap\n",
+    )
+    .unwrap();
+    let commands: [&[&str]; 5] = [
+        &["check", "DIR"],
+        &["check", "DIR", "--short"],
+        &["synth", "DIR", "--format", "cfn-yaml", "-o", "/dev/null"],
+        &["infer", "DIR"],
+        &["lint", "TEMPLATE", "--code", "DIR"],
     ];
     for (file, text) in &cases {
         std::fs::write(dir.join("src").join(file), text).unwrap();
         for command in commands {
-            let mut args = command.to_vec();
-            args.insert(1, s(&dir));
+            let args: Vec<&str> = (command.iter())
+                .map(|&a| match a {
+                    "DIR" => s(&dir),
+                    "TEMPLATE" => s(&template),
+                    _ => a,
+                })
+                .collect();
             let out = leastpriv(&args);
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(2), "{file} {command:?}: {err}");

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::evaluate::wildcard_match;
-use crate::infer::{InferredFunction, infer};
+use crate::infer::{InferredFunction, infer_bounded};
 use crate::policy::{Actions, Effect, Policy, Resources, Statement, Value};
 use crate::project::{self, CrateInfo};
 use crate::serverless::escape;
@@ -115,7 +115,16 @@ pub fn lint_code(
         message: err.to_string(),
         help: "give --code a crate, a workspace or a folder of crates".to_owned(),
     })?;
-    let inferred = infer(catalog, &crates, code);
+    // A source file over the input bounds makes the code unreadable: bad input (exit 2), as in
+    // `check`, `infer` and `synth`, not a finding among others.
+    let inferred =
+        infer_bounded(catalog, &crates, code).map_err(|(path, reason)| LintInputError {
+            file: path.display().to_string(),
+            message: reason,
+            help: "leastpriv reads source files of at most 16 MiB whose brackets nest at most \
+                   128 deep; the crate was not analysed"
+                .to_owned(),
+        })?;
     let locator = Locator::new(text);
     let mut ctx = Ctx::new(catalog, file, &locator, &options.params);
     let model = template_model(&mut ctx, &node);
