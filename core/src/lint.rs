@@ -17,7 +17,7 @@ mod checks;
 pub mod code;
 mod escalation;
 mod locate;
-mod model;
+pub(crate) mod model;
 mod resources;
 mod rules;
 pub mod sarif;

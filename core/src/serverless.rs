@@ -8,6 +8,7 @@
 //! The policy templates are embedded from aws-sam-translator (`core/data/sam-policy-templates.json`,
 //! written by `scripts/gen_lint_data.py`).
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use crate::synth::document::Node;
@@ -274,7 +275,15 @@ pub const TRACING_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemet
 /// polling actions on the event's own queue or stream instead of SAM's managed policies on `*`.
 /// The other implicit grants (VPC, MSK and MQ sources, dead-letter queue, destinations) are
 /// kept as SAM writes them.
-pub fn kept_grants(template: &Node, logical_id: &str) -> Vec<Grant> {
+///
+/// `polled` holds the (IAM prefix, logical id) of the sources the role's own `trigger` entries
+/// already poll (`sqs(trigger, queue = "${Jobs.QueueName}")` → `("sqs", "Jobs")`): an event
+/// whose queue or stream names the same resource (`Queue: !GetAtt Jobs.Arn`) adds nothing.
+pub fn kept_grants(
+    template: &Node,
+    logical_id: &str,
+    polled: &BTreeSet<(String, String)>,
+) -> Vec<Grant> {
     let mut out = Vec::new();
     for grant in implicit_grants(template, logical_id) {
         match &grant.origin {
@@ -296,6 +305,10 @@ pub fn kept_grants(template: &Node, logical_id: &str) -> Vec<Grant> {
                     "Kinesis" => "kinesis",
                     _ => "dynamodb",
                 };
+                let named = source.and_then(crate::lint::model::referenced);
+                if named.is_some_and(|id| polled.contains(&(prefix.to_owned(), id.to_owned()))) {
+                    continue;
+                }
                 match (source, crate::synth::trigger::polling(prefix)) {
                     (Some(source), Some(polling)) => {
                         // ListStreams names no stream: it takes no resource.

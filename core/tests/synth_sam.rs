@@ -260,6 +260,30 @@ fn tracing_and_stream_events_keep_their_permissions_scoped() {
 }
 
 #[test]
+fn an_event_on_a_trigger_entrys_queue_adds_no_second_grant() {
+    // queue-worker declares `sqs(trigger, queue = "${JobsQueue.QueueName}")`, and its template's
+    // SQS event reads `!GetAtt JobsQueue.Arn`: the role's trigger statement already grants the
+    // polling, so no `sam-implicit-permissions` policy repeats it.
+    let m = manifest("queue-worker");
+    let text = std::fs::read_to_string(example_dir("queue-worker").join("template.yaml")).unwrap();
+    let policies = |text: &str| -> String {
+        let merged =
+            merge(Node::from_yaml_str(text).unwrap(), &m, &options("queue-worker")).unwrap();
+        let role = at(&merged.template, &["Resources", "ForwardJobsRole", "Properties"]);
+        serde_json::to_string(role.get("Policies").unwrap()).unwrap()
+    };
+    let same = policies(&text);
+    assert!(!same.contains("sam-implicit-permissions"), "{same}");
+    assert!(same.contains("${JobsQueue.QueueName}") && same.contains("sqs:ReceiveMessage"));
+    // An event on another queue is still polled, on that queue.
+    let other = text.replace("Queue: !GetAtt JobsQueue.Arn", "Queue: !GetAtt ForwardQueue.Arn");
+    assert_ne!(other, text);
+    let other = policies(&other);
+    assert!(other.contains("sam-implicit-permissions"), "{other}");
+    assert!(other.contains(r#"{"Fn::GetAtt":["ForwardQueue","Arn"]}"#), "{other}");
+}
+
+#[test]
 fn a_conflicting_variable_is_an_error_naming_both_values() {
     let m = manifest("image-resize");
     let text = SMALL.replace(r#"!Sub "${ThumbnailBucket}""#, "other-bucket");

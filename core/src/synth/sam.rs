@@ -21,6 +21,7 @@ use super::cfn::{attribute_parameter, function_resources, parameter, value_tree}
 use super::document::{DocumentError, Node};
 use super::manifest::{Manifest, ManifestFunction};
 use super::sam_report::{RoleChange, after, before};
+use crate::policy::{CfnExpr, Value};
 use crate::serverless::{Grant, GrantKind, kept_grants};
 
 /// The resource type SAM functions have.
@@ -544,6 +545,40 @@ fn wire_function(
 pub const KEPT_POLICY_NAME: &str = "sam-implicit-permissions";
 
 /// Adds to a role resource what SAM would have granted the function's generated role on its own
+/// The (IAM prefix, logical id) of each source a role's `trigger` entries poll: the one
+/// template resource their ARN references (`${Jobs.QueueName}` → `Jobs`; pseudo parameters
+/// aside). A trigger on a literal name or on several references names none.
+fn trigger_sources(role: &crate::synth::FunctionRole) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for grant in role.grants.iter().filter(|g| g.reason == crate::synth::GrantReason::Trigger) {
+        let Some((prefix, _)) = grant.action.split_once(':') else { continue };
+        let mut ids: BTreeSet<&str> = BTreeSet::new();
+        let text = match &grant.resource {
+            Value::Expr(expr) => match expr.as_ref() {
+                CfnExpr::Sub { template, variables } if variables.is_empty() => template.as_str(),
+                CfnExpr::GetAtt { resource, .. } | CfnExpr::Ref(resource) => {
+                    ids.insert(resource);
+                    ""
+                }
+                _ => "",
+            },
+            Value::Literal(_) => "",
+        };
+        for piece in text.split("${").skip(1) {
+            let Some((reference, _)) = piece.split_once('}') else { continue };
+            let id = reference.split('.').next().unwrap_or_default();
+            if !id.starts_with('!') {
+                ids.insert(id);
+            }
+        }
+        ids.retain(|id| !id.starts_with("AWS::"));
+        if let [id] = ids.into_iter().collect::<Vec<_>>().as_slice() {
+            out.insert((prefix.to_owned(), (*id).to_owned()));
+        }
+    }
+    out
+}
+
 /// ([`kept_grants`]): statements in an inline policy [`KEPT_POLICY_NAME`], managed policies in
 /// `ManagedPolicyArns`.
 fn with_kept_grants(role: Node, function: &str, kept: &[Grant]) -> Node {
@@ -700,7 +735,9 @@ pub fn merge(
             .first()
             .and_then(|first| resources.iter().position(|(k, _)| k == first))
             .map_or(resources.len(), |i| i + 1);
-        let kept: Vec<Grant> = ids.iter().flat_map(|id| kept_grants(&original, id)).collect();
+        let polled = trigger_sources(&function.role);
+        let kept: Vec<Grant> =
+            ids.iter().flat_map(|id| kept_grants(&original, id, &polled)).collect();
         for (logical_id, node) in function_resources(function, &external)? {
             let node = if logical_id == function.role.role_logical_id {
                 with_kept_grants(node, &function.role.name, &kept)
