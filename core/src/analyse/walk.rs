@@ -87,6 +87,7 @@ pub fn analyse_function(input: &AnalysisInput<'_>, handler: &syn::ItemFn) -> Ana
     let mut walker = Walker::root(input, &mut out, &mut visited, module, generics, &handler_name);
     walker.bind_params(&handler.sig, &[], true);
     walker.visit_block(&handler.block);
+    walker.follow_implicit(Some((&handler.sig, &handler.block)), handler.sig.ident.span());
     out
 }
 
@@ -100,7 +101,39 @@ pub fn analyse_fns(input: &AnalysisInput<'_>, root: &str, fns: &[FnEntry]) -> An
         let span = f.sig.ident.span();
         walker.follow(f, None, Vec::new(), span, None);
     }
+    if let Some(first) = fns.first() {
+        walker.follow_implicit(None, first.sig.ident.span());
+    }
     out
+}
+
+/// The names a function's signature and body mention: every path segment, and every
+/// identifier inside macro calls (whose tokens `syn` leaves unparsed).
+struct Mentions<'a>(&'a mut HashSet<String>);
+
+impl<'ast> Visit<'ast> for Mentions<'_> {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        for segment in &path.segments {
+            self.0.insert(segment.ident.to_string());
+        }
+        visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let mut stack = vec![mac.tokens.clone()];
+        while let Some(tokens) = stack.pop() {
+            for tree in tokens {
+                match tree {
+                    proc_macro2::TokenTree::Ident(ident) => {
+                        self.0.insert(ident.to_string());
+                    }
+                    proc_macro2::TokenTree::Group(group) => stack.push(group.stream()),
+                    _ => {}
+                }
+            }
+        }
+        visit::visit_macro(self, mac);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +195,70 @@ impl<'a, 'i> Walker<'a, 'i> {
 }
 
 impl Walker<'_, '_> {
+    /// Follows the methods of the crate's impls of traits declared outside the loaded sources
+    /// (`Drop`, `Iterator`, `From`, `Display`, `Deref`, `Future`, serde's, …) for every type
+    /// the reached code mentions: the language and other crates call them with no call written
+    /// here (a value dropped, a `for` loop, `?`, `format!`), so the walk cannot see the call.
+    /// Repeats until the followed methods mention no new type. `root` is the entry point's own
+    /// signature and body; `span` is where problems found this way are reported.
+    fn follow_implicit(&mut self, root: Option<(&syn::Signature, &syn::Block)>, span: Span) {
+        let sources = self.input.sources;
+        let implicit: Vec<&FnEntry> = (sources.fns.iter())
+            .filter(|f| !f.is_trait_default && f.self_ty.is_some())
+            .filter(|f| f.trait_name.as_ref().is_some_and(|t| !sources.traits.contains_key(t)))
+            .collect();
+        if implicit.is_empty() {
+            return;
+        }
+        // The reached functions, as `Analysis::reached` names them.
+        let entries = |module: &str, display: &str| -> Vec<&FnEntry> {
+            match display.rsplit_once("::") {
+                Some((ty, name)) => (sources.methods_of_type(ty).into_iter())
+                    .filter(|f| f.name == name && f.module == module)
+                    .collect(),
+                None => sources.fns_in(module, display),
+            }
+        };
+        let mut names = HashSet::new();
+        if let Some((sig, block)) = root {
+            Mentions(&mut names).visit_signature(sig);
+            Mentions(&mut names).visit_block(block);
+        }
+        let mut scanned: HashSet<(String, String)> = HashSet::new();
+        let mut followed = vec![false; implicit.len()];
+        loop {
+            let reached: Vec<(String, String)> =
+                self.out.reached.iter().filter(|r| !scanned.contains(*r)).cloned().collect();
+            for key in reached {
+                for f in entries(&key.0, &key.1) {
+                    Mentions(&mut names).visit_signature(&f.sig);
+                    Mentions(&mut names).visit_block(&f.block);
+                }
+                scanned.insert(key);
+            }
+            let mut any = false;
+            for (i, f) in implicit.iter().enumerate() {
+                let ty = f.self_ty.as_deref().unwrap_or_default();
+                if followed.get(i).copied().unwrap_or(true) || !names.contains(ty) {
+                    continue;
+                }
+                if let Some(done) = followed.get_mut(i) {
+                    *done = true;
+                }
+                any = true;
+                let note = format!(
+                    "`{}` of `impl {} for {ty}`, which code outside the crate calls implicitly",
+                    f.name,
+                    f.trait_name.as_deref().unwrap_or_default()
+                );
+                self.follow(f, None, Vec::new(), span, Some(note));
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+
     fn type_cx(&self) -> TypeCx<'_> {
         TypeCx {
             sources: self.input.sources,
