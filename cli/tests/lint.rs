@@ -303,3 +303,61 @@ fn config_suppressions_and_the_threshold_pick_what_fails() {
     let out = leastpriv(&["lint", "--config", "/nonexistent/lint.toml", file]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Functions matched to binaries as `synth` matches them — a cargo-lambda `CodeUri` whatever the
+/// function is called, and never a binary the `CodeUri` does not name — and the grants SAM
+/// writes for the Lambda service itself (a dead-letter queue, a destination) never counted as
+/// unused.
+#[test]
+fn code_matches_cargo_lambda_code_uris_and_keeps_service_grants() {
+    let dir = std::env::temp_dir().join(format!("leastpriv-lint-code-uri-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = dir.join("template.yaml");
+    std::fs::write(
+        &template,
+        "Transform: AWS::Serverless-2016-10-31\n\
+         Resources:\n\
+         \x20 Dlq:\n    Type: AWS::SNS::Topic\n\
+         \x20 Failed:\n    Type: AWS::SNS::Topic\n\
+         \x20 Worker:\n    Type: AWS::Serverless::Function\n    Properties:\n\
+         \x20     CodeUri: target/lambda/process-order/\n      Handler: bootstrap\n\
+         \x20     Runtime: provided.al2023\n\
+         \x20     DeadLetterQueue:\n        Type: SNS\n        TargetArn: !Ref Dlq\n\
+         \x20     EventInvokeConfig:\n        DestinationConfig:\n          OnFailure:\n\
+         \x20           Type: SNS\n            Destination: !Ref Failed\n\
+         \x20 ProcessOrderFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n\
+         \x20     CodeUri: target/lambda/another-binary/\n      Handler: bootstrap\n\
+         \x20     Runtime: provided.al2023\n",
+    )
+    .unwrap();
+    let code = root().join("cli/tests/fixtures/lint-code");
+    let out = leastpriv(&[
+        "lint",
+        "--format",
+        "json",
+        "--code",
+        code.to_str().unwrap(),
+        template.to_str().unwrap(),
+    ]);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = value["findings"].as_array().unwrap();
+    // `Worker` is the process-order binary: its role lacks the code's grants.
+    let missing: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "missing-grant").collect();
+    assert_eq!(missing.len(), 1, "{findings:#?}");
+    assert_eq!(missing[0]["function"], "Worker");
+    assert!(missing[0]["actions"].as_array().unwrap().contains(&Value::from("dynamodb:GetItem")));
+    // The dead-letter topic's and the destination's sns:Publish (which the code never calls)
+    // are the service's.
+    assert!(findings.iter().all(|f| f["rule"] != "unused-grant"), "{findings:#?}");
+    // `ProcessOrderFunction` names another binary: it is not judged as process-order.
+    let judged = |f: &&Value| f["rule"] == "missing-grant" || f["rule"] == "unused-grant";
+    assert!(
+        findings.iter().filter(judged).all(|f| f["function"] != "ProcessOrderFunction"),
+        "{findings:#?}"
+    );
+    let replaced: Vec<&Value> =
+        value["replacements"].as_array().unwrap().iter().map(|r| &r["binary"]).collect();
+    assert_eq!(replaced, [&Value::from("process-order")]);
+    assert_eq!(out.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

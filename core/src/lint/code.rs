@@ -67,14 +67,11 @@ fn kebab(id: &str) -> String {
     out
 }
 
-fn same_dir(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// The binary of a template function, if one matches.
+/// The binary of a template function, if one matches, as `synth --format sam` matches them:
+/// `Metadata.BuildProperties.Binary`; a `CodeUri` naming cargo-lambda's output folder
+/// (`target/lambda/<binary>/`, that binary or none); a `CodeUri` naming a folder whose crates
+/// have one binary in all; else the binary named like the function (`GetOrderFunction` →
+/// `get-order`), among that folder's crates when the `CodeUri` names one.
 fn binary_of<'a>(
     id: &str,
     resource: &Node,
@@ -91,14 +88,34 @@ fn binary_of<'a>(
         return binaries().find(|b| b.name == name).map(|b| b.name.as_str());
     }
     let uri = resource.get("Properties").and_then(|p| p.get("CodeUri")).and_then(Node::as_str);
-    if let Some(uri) = uri
-        && let Some(info) = crates.iter().find(|c| same_dir(&template_dir.join(uri), &c.dir))
-        && let [one] = info.binaries.as_slice()
-    {
+    if let Some(name) = uri.and_then(crate::synth::sam::cargo_lambda_binary) {
+        return binaries().find(|b| b.name == name).map(|b| b.name.as_str());
+    }
+    // The crates in the folder the CodeUri names (itself a crate, or a workspace above some).
+    let folder = uri.map(|uri| template_dir.join(uri));
+    let within: Vec<&CrateInfo> = match &folder {
+        Some(folder) => crates.iter().filter(|c| under(&c.dir, folder)).collect(),
+        None => Vec::new(),
+    };
+    if let [one] = within.iter().flat_map(|c| c.binaries.iter()).collect::<Vec<_>>().as_slice() {
         return Some(one.name.as_str());
     }
+    // A CodeUri naming no crate's folder (a built archive) leaves every binary a candidate.
+    let candidates: Vec<&str> = if within.is_empty() {
+        binaries().map(|b| b.name.as_str()).collect()
+    } else {
+        within.iter().flat_map(|c| c.binaries.iter()).map(|b| b.name.as_str()).collect()
+    };
     let wanted = [kebab(id), kebab(id.trim_end_matches("Function"))];
-    binaries().find(|b| wanted.contains(&b.name)).map(|b| b.name.as_str())
+    candidates.into_iter().find(|b| wanted.iter().any(|w| w == b))
+}
+
+/// Whether `dir` is `folder` or inside it (compared canonically when both exist).
+fn under(dir: &Path, folder: &Path) -> bool {
+    match (dir.canonicalize(), folder.canonicalize()) {
+        (Ok(dir), Ok(folder)) => dir.starts_with(folder),
+        _ => dir.starts_with(folder),
+    }
 }
 
 /// Lints the template at `file` (text `text`) against the code at `code`.
@@ -188,7 +205,8 @@ const SERVICE_POLICIES: &[&str] = &[
 fn granted<'a>(docs: &[&'a Doc], with_service: bool) -> Vec<Granted<'a>> {
     let mut out = Vec::new();
     for doc in docs {
-        let service = doc.managed.as_deref().is_some_and(|m| SERVICE_POLICIES.contains(&m));
+        let service = doc.for_service
+            || doc.managed.as_deref().is_some_and(|m| SERVICE_POLICIES.contains(&m));
         if service && !with_service {
             continue;
         }

@@ -34,6 +34,9 @@ pub(crate) struct Doc {
     pub managed: Option<String>,
     /// Pointer of the reference (managed) or of the document.
     pub pointer: String,
+    /// Whether SAM wrote it for the Lambda service itself (a dead-letter queue, a destination),
+    /// not for the function's code: never counted as unused by `lint --code`.
+    pub for_service: bool,
 }
 
 /// A role: its documents and the functions using it.
@@ -303,6 +306,7 @@ pub(crate) fn template_model(ctx: &mut Ctx<'_>, node: &Node) -> Model {
             stmts,
             managed: None,
             pointer: String::new(),
+            for_service: false,
         };
         model.add(role, doc);
     }
@@ -378,6 +382,7 @@ pub(crate) fn lint_documents(catalog: &Catalog, policies: &[NamedPolicy<'_>]) ->
                 stmts,
                 managed: None,
                 pointer: format!("/{i}"),
+                for_service: false,
             },
         );
     }

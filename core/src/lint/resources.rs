@@ -68,6 +68,7 @@ fn role_resource(ctx: &mut Ctx<'_>, template: &Node, id: &str, resource: &Node, 
                     stmts,
                     managed: None,
                     pointer: pat,
+                    for_service: false,
                 };
                 model.add(role, doc);
             }
@@ -116,6 +117,7 @@ fn policy_resource(
         stmts,
         managed: None,
         pointer: pat.clone(),
+        for_service: false,
     };
     let mut attached = false;
     if let Some(Node::List(roles)) = roles {
@@ -189,6 +191,7 @@ fn function(ctx: &mut Ctx<'_>, template: &Node, id: &str, at: &str, model: &mut 
                         stmts,
                         managed: None,
                         pointer: grant.pointer.clone(),
+                        for_service: grant.origin.is_implicit(),
                     },
                 );
             }
@@ -253,6 +256,7 @@ fn managed_ref(
                 stmts,
                 managed: Some(String::new()),
                 pointer: pat,
+                for_service: false,
             },
         );
         return;
@@ -299,6 +303,7 @@ fn managed_ref(
             stmts,
             managed: Some(policy.name.clone()),
             pointer: at.to_owned(),
+            for_service: false,
         },
     );
 }

@@ -237,7 +237,7 @@ fn by_binary(manifest: &Manifest, binary: &str) -> Result<Option<usize>, SamErro
 
 /// The binary a cargo-lambda `CodeUri` names: `target/lambda/<binary>` (with or without a
 /// trailing `/`, under any folder).
-fn cargo_lambda_binary(uri: &str) -> Option<&str> {
+pub(crate) fn cargo_lambda_binary(uri: &str) -> Option<&str> {
     let parts: Vec<&str> = uri.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
     match parts.as_slice() {
         [.., "target", "lambda", binary] => Some(binary),
