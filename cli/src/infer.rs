@@ -78,7 +78,33 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 item.reason
             );
         }
+        // One line per call site and operation (a call reached along several paths is listed
+        // once); its `via` lines say how it was reached when every path took a union or an
+        // implicit call, so a reader can tell a guess from a certainty.
+        let mut sites: Vec<(&leastpriv_core::infer::InferredCall, Option<Vec<&str>>)> = Vec::new();
         for call in &f.calls {
+            let same = |c: &&leastpriv_core::infer::InferredCall| {
+                (&c.file, c.line, &c.crate_name, &c.operation, &c.actions, &c.note)
+                    == (
+                        &call.file,
+                        call.line,
+                        &call.crate_name,
+                        &call.operation,
+                        &call.actions,
+                        &call.note,
+                    )
+            };
+            let via: Option<Vec<&str>> = (!call.provenance.is_empty())
+                .then(|| call.provenance.iter().map(String::as_str).collect());
+            match sites.iter_mut().find(|(c, _)| same(c)) {
+                Some((_, seen)) => match (seen.as_mut(), via) {
+                    (Some(seen), Some(via)) => seen.extend(via),
+                    _ => *seen = None,
+                },
+                None => sites.push((call, via)),
+            }
+        }
+        for (call, via) in sites {
             let actions =
                 if call.actions.is_empty() { "-".to_owned() } else { call.actions.join(", ") };
             let _ = writeln!(
@@ -90,6 +116,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 call.operation,
                 call.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
             );
+            let mut via = via.unwrap_or_default();
+            via.sort_unstable();
+            via.dedup();
+            for why in via {
+                let _ = writeln!(out, "      via {why}");
+            }
         }
         let _ = writeln!(out, "  suggested declaration:");
         for line in f.suggestion.lines() {

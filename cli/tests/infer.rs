@@ -153,3 +153,31 @@ fn config_struct_deserialised_by_the_config_crate_from_a_prefixed_environment() 
     let suggestion = v["functions"][0]["suggestion"].as_str().unwrap();
     assert!(suggestion.contains("env = \"SVC_AUDIT_TABLE\""), "{suggestion}");
 }
+
+/// The human output lists a call site once however many paths reach it, and says how it was
+/// reached when every path took a union or an implicit call.
+#[test]
+fn human_output_lists_each_call_once_with_how_it_was_reached() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/soundness");
+    let run = |fixture: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_leastpriv"))
+            .args(["infer", root.join(fixture).to_str().unwrap()])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let implicit = run("shape-implicit-trait-calls");
+    assert!(
+        implicit.contains(
+            "src/lib.rs:21  aws-sdk-dynamodb DeleteItem  → dynamodb:DeleteItem\n      via `drop` of \
+             `impl Drop for Lease`, which code outside the crate calls implicitly\n"
+        ),
+        "{implicit}"
+    );
+    let union = run("shape-dyn-trait-union");
+    assert_eq!(union.matches("src/lib.rs:33  aws-sdk-s3 GetObject").count(), 1, "{union}");
+    assert_eq!(union.matches("via one of 3 implementations of `BlobStore::get`").count(), 2);
+    // A call reached directly has no `via` line.
+    let direct = run("shape-static-clients");
+    assert!(!direct.contains("      via "), "{direct}");
+}
