@@ -70,6 +70,29 @@ const ITERATE: &[&str] = &[
 ];
 
 /// Methods of another crate's value that return it, or what it wraps, unchanged in kind.
+/// Methods of the wrappers a type is read through (`Mutex`, `RwLock`, `RefCell`, tokio's locks,
+/// the `LockResult` they return) that give the wrapped value: `map.read().unwrap().get(k)` is
+/// the map's `get`.
+const GUARDS: &[&str] = &[
+    "read",
+    "write",
+    "lock",
+    "try_read",
+    "try_write",
+    "try_lock",
+    "blocking_read",
+    "blocking_write",
+    "blocking_lock",
+    "borrow",
+    "borrow_mut",
+    "unwrap",
+    "expect",
+    "as_ref",
+    "as_mut",
+    "deref",
+    "deref_mut",
+];
+
 const FOREIGN_KEEPS: &[&str] =
     &["context", "with_context", "map_err", "build", "clone", "as_ref", "to_owned", "into"];
 
@@ -174,7 +197,7 @@ impl Walker<'_, '_> {
                     let args = self.bindings(&m.args, types);
                     return self.follow_all(&found, receiver, &args, span, note);
                 }
-                if PASS_THROUGH.contains(&name.as_str()) {
+                if PASS_THROUGH.contains(&name.as_str()) || GUARDS.contains(&name.as_str()) {
                     return TypeInfo::Client(krate);
                 }
                 self.escape(&format!(".{name}()"), types, span);
@@ -210,7 +233,7 @@ impl Walker<'_, '_> {
                 if ITERATE.contains(&name.as_str()) {
                     return TypeInfo::Container(inner);
                 }
-                if name == "clone" {
+                if name == "clone" || GUARDS.contains(&name.as_str()) {
                     return TypeInfo::Container(inner);
                 }
                 self.escape(&format!(".{name}()"), types, span);
@@ -247,7 +270,7 @@ impl Walker<'_, '_> {
                     self.escape(&format!(".{name}()"), types, span);
                     return TypeInfo::Unknown;
                 }
-                if PASS_THROUGH.contains(&name.as_str()) {
+                if PASS_THROUGH.contains(&name.as_str()) || GUARDS.contains(&name.as_str()) {
                     return other;
                 }
                 self.escape(&format!(".{name}()"), types, span);
