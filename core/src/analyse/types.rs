@@ -56,17 +56,16 @@ const CLOSED_STD: &[&str] = &[
 ];
 
 /// Maps whose last type argument is what their values are (`HashMap<String, Store>`).
-const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
+pub(crate) const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
 
 /// Collections of their one type argument.
-const SEQUENCES: &[&str] = &["Vec", "VecDeque", "HashSet", "BTreeSet", "IndexSet", "LinkedList"];
+pub(crate) const SEQUENCES: &[&str] =
+    &["Vec", "VecDeque", "HashSet", "BTreeSet", "IndexSet", "LinkedList"];
 
-/// A collection of `inner`, unless nothing is known of it.
+/// A collection of `inner`. Its elements may be of unknown type (`HashMap<K, V>` with generic
+/// `V`): it is still a std collection, whose `get` is never one of the crate's methods.
 fn container(inner: TypeInfo) -> TypeInfo {
-    match inner {
-        TypeInfo::Unknown => TypeInfo::Unknown,
-        inner => TypeInfo::Container(Box::new(inner)),
-    }
+    TypeInfo::Container(Box::new(inner))
 }
 
 /// Wrapper types whose first type argument is what the value really is.

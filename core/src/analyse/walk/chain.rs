@@ -17,7 +17,7 @@ use crate::catalog::SetterUse;
 use crate::declare::services;
 
 /// Methods of a collection that give one of its elements.
-const ELEMENT: &[&str] = &[
+pub(super) const ELEMENT: &[&str] = &[
     "get",
     "get_mut",
     "first",
@@ -73,7 +73,7 @@ const ITERATE: &[&str] = &[
 /// Methods of the wrappers a type is read through (`Mutex`, `RwLock`, `RefCell`, tokio's locks,
 /// the `LockResult` they return) that give the wrapped value: `map.read().unwrap().get(k)` is
 /// the map's `get`.
-const GUARDS: &[&str] = &[
+pub(super) const GUARDS: &[&str] = &[
     "read",
     "write",
     "lock",
@@ -93,8 +93,24 @@ const GUARDS: &[&str] = &[
     "deref_mut",
 ];
 
-const FOREIGN_KEEPS: &[&str] =
-    &["context", "with_context", "map_err", "build", "clone", "as_ref", "to_owned", "into"];
+const FOREIGN_KEEPS: &[&str] = &[
+    "context",
+    "with_context",
+    "map_err",
+    "build",
+    "clone",
+    "as_ref",
+    "to_owned",
+    "into",
+    // `Option`/`Result` adapters that give the same value back (`item.get.ok_or(e)?`).
+    "ok_or",
+    "ok_or_else",
+    "unwrap",
+    "expect",
+    "unwrap_or_default",
+    "as_deref",
+    "as_mut",
+];
 
 /// Builder methods that are not input setters (sending, paginating, presigning, customising).
 const NOT_SETTERS: &[&str] = &[
@@ -236,11 +252,38 @@ impl Walker<'_, '_> {
                 if name == "clone" || GUARDS.contains(&name.as_str()) {
                     return TypeInfo::Container(inner);
                 }
+                // A trait of the crate implemented for a std collection (`impl Repo for
+                // Vec<Item>`): every such impl's method of that name.
+                let found: Vec<crate::analyse::sources::FnEntry> =
+                    (self.input.sources.methods(None, &name).into_iter())
+                        .filter(|f| {
+                            f.self_ty.as_deref().is_some_and(|ty| {
+                                crate::analyse::types::MAPS.contains(&ty)
+                                    || crate::analyse::types::SEQUENCES.contains(&ty)
+                            })
+                        })
+                        .cloned()
+                        .collect();
+                if !found.is_empty() {
+                    let note = (found.len() > 1)
+                        .then(|| format!("one of {} methods `{name}` on collections", found.len()));
+                    let args = self.bindings(&m.args, types);
+                    let receiver = Some(TypeInfo::Container(inner));
+                    return self.follow_all(&found, receiver, &args, span, note);
+                }
                 self.escape(&format!(".{name}()"), types, span);
                 TypeInfo::Unknown
             }
             other => {
                 let (found, note) = self.dispatch(&other, &name);
+                // Where the union was taken, so a reader can find the call to type.
+                let note = note.map(|n| {
+                    let at = self.location(m.method.span());
+                    match at.line {
+                        Some(line) => format!("{n}, at {}:{line}", at.file.display()),
+                        None => format!("{n}, in {}", at.file.display()),
+                    }
+                });
                 if !found.is_empty() {
                     let args = self.bindings(&m.args, types);
                     return self.follow_all(&found, Some(other), &args, span, note);

@@ -94,12 +94,27 @@ impl Walker<'_, '_> {
                     _ => TypeInfo::Unknown,
                 }
             }
-            Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
-                self.type_of(&m.receiver)
-            }
             Expr::MethodCall(m) => {
                 let receiver = self.type_of(&m.receiver);
-                let (found, _) = self.dispatch(&receiver, &m.method.to_string());
+                let name = m.method.to_string();
+                // A collection's element accessor gives an element (as the walk evaluates it,
+                // `chain.rs`).
+                if let TypeInfo::Container(inner) = &receiver
+                    && super::chain::ELEMENT.contains(&name.as_str())
+                {
+                    return (**inner).clone();
+                }
+                if PASS_THROUGH.contains(&name.as_str()) {
+                    return receiver;
+                }
+                let (found, _) = self.dispatch(&receiver, &name);
+                // A lock's guard is the locked value.
+                if found.is_empty()
+                    && receiver != TypeInfo::Unknown
+                    && super::chain::GUARDS.contains(&name.as_str())
+                {
+                    return receiver;
+                }
                 self.common_return(&found)
             }
             Expr::Call(call) => self.call_type(call),
