@@ -158,3 +158,36 @@ fn a_crate_trait_implemented_for_another_crates_type_keeps_it_open() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_request_signed_by_hand_is_unresolved_until_declared() {
+    // An RDS IAM token signed with aws-sigv4: no SDK client, so the action is unknown to the
+    // analysis; an `allow_unused` entry with explicit actions says what it needs.
+    let body = |entries: &str| {
+        format!(
+            "use aws_sigv4::http_request::{{sign, SignableBody, SignableRequest}};\n\
+             #[leastpriv::role({entries})]\n\
+             async fn token(params: &aws_sigv4::http_request::SigningParams<'_>) -> String {{\n    \
+             let request = SignableRequest::new(\"GET\", \"https://db:5432/\", \
+             std::iter::empty(), SignableBody::Bytes(&[])).unwrap();\n    \
+             let _ = sign(request, params);\n    String::new()\n}}\nfn main() {{}}\n"
+        )
+    };
+    let dir = scratch_crate("sigv4-bare", &body(""));
+    let out = leastpriv(&["check", dir.to_str().unwrap()]);
+    let report =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("aws-sigv4") && report.contains("rds-db:connect"), "{report}");
+    let dir = scratch_crate(
+        "sigv4-declared",
+        &body(
+            "resource(arn = \"arn:aws:rds-db:eu-west-1:1:dbuser:db-X/app\", \
+             actions = [\"rds-db:connect\"], allow_unused)",
+        ),
+    );
+    let out = leastpriv(&["check", dir.to_str().unwrap()]);
+    let report =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{report}");
+}

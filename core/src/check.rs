@@ -333,6 +333,21 @@ impl Checker<'_> {
     /// Something the analysis could not follow: an error at the expression, unless an
     /// `allow_unused` entry of its service with explicit `actions` says what it needs.
     fn unresolved(&mut self, item: &Unresolved) {
+        // A request signed by hand names no service: any `allow_unused` entry with explicit
+        // actions (`resource(arn = "…", actions = ["rds-db:connect"], allow_unused)`) says what
+        // it needs.
+        if item.crate_name.as_deref() == Some("aws-sigv4") {
+            let declared = (self.decl.entries.iter())
+                .any(|e| e.allow_unused.is_some() && !e.actions.is_empty());
+            if !declared {
+                let help = "declare what the signed request needs: `resource(arn = \"…\", \
+                            actions = [\"rds-db:connect\"], allow_unused)`";
+                self.out.diagnostics.push(
+                    Diagnostic::new(Code::Unresolved, item.span, item.reason.clone()).help(help),
+                );
+            }
+            return;
+        }
         let prefix = item.crate_name.as_deref().and_then(|k| self.catalog.crate_prefix(k));
         if let Some(prefix) = prefix {
             let acknowledged = self.entries_of(prefix).iter().any(|&i| {

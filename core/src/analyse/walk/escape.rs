@@ -83,8 +83,27 @@ impl Walker<'_, '_> {
         if segments.last().is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase())) {
             return self.constructed_type(&segments);
         }
+        self.signed_by_hand(&segments, span);
         self.escape(&segments.join("::"), &types, span);
         self.constructed_type(&segments)
+    }
+
+    /// A request the code signs itself (`aws_sigv4::http_request::sign`, also through a `use`):
+    /// an AWS call made without an SDK client, whose action the analysis cannot know (an RDS IAM
+    /// authentication token needs `rds-db:connect`). Reported as unresolved.
+    fn signed_by_hand(&mut self, segments: &[String], span: proc_macro2::Span) {
+        let Some(first) = segments.first() else { return };
+        let imported = (self.input.sources.modules.get(&self.module))
+            .and_then(|m| m.uses.get(first))
+            .and_then(|path| path.first());
+        let from_sigv4 = first == "aws_sigv4" || imported.is_some_and(|p| p == "aws_sigv4");
+        if from_sigv4 && segments.last().is_some_and(|s| s == "sign") {
+            let reason = "a request signed here with `aws-sigv4` goes to AWS without an SDK \
+                          client: the actions it needs (`rds-db:connect` for an RDS IAM token, …) \
+                          are unknown"
+                .to_owned();
+            self.unresolved(Some("aws-sigv4".to_owned()), reason, span);
+        }
     }
 
     /// Walks a `static`'s or `const`'s initialiser once per entry point.
