@@ -78,6 +78,14 @@ fn scratch_crate(name: &str, main: &str) -> PathBuf {
     dir
 }
 
+/// `leastpriv check DIR`: its exit code and everything it printed.
+fn check(dir: &std::path::Path) -> (Option<i32>, String) {
+    let out = leastpriv(&["check", dir.to_str().unwrap()]);
+    let report =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), report)
+}
+
 /// What a trait of the crate named `get` does: a DynamoDB read.
 const STORE: &str = "pub trait Store { async fn get(&self, id: &str) -> Option<String>; }\n\
 pub struct Dynamo(aws_sdk_dynamodb::Client);\n\
@@ -101,14 +109,8 @@ fn fields_of_another_crates_event_are_not_the_crates_values() {
              }}\n}}\n"
         ),
     );
-    let out = leastpriv(&["check", dir.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, report) = check(&dir);
+    assert_eq!(code, Some(0), "{report}");
 }
 
 #[test]
@@ -125,10 +127,8 @@ fn a_payload_of_the_crates_own_type_stays_open() {
          event.payload.fetch().await;\n    \
          sns.publish().topic_arn(\"t\").message(\"m\").send().await.ok();\n}\nfn main() {}\n",
     );
-    let out = leastpriv(&["check", dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let report =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let (code, report) = check(&dir);
+    assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("s3"), "{report}");
 }
 
@@ -149,14 +149,8 @@ fn a_crate_trait_implemented_for_another_crates_type_keeps_it_open() {
          event.payload.archive(s3).await;\n    \
          sns.publish().topic_arn(\"t\").message(\"m\").send().await.ok();\n}\nfn main() {}\n",
     );
-    let out = leastpriv(&["check", dir.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, report) = check(&dir);
+    assert_eq!(code, Some(0), "{report}");
 }
 
 #[test]
@@ -174,10 +168,8 @@ fn a_request_signed_by_hand_is_unresolved_until_declared() {
         )
     };
     let dir = scratch_crate("sigv4-bare", &body(""));
-    let out = leastpriv(&["check", dir.to_str().unwrap()]);
-    let report =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{report}");
+    let (code, report) = check(&dir);
+    assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("aws-sigv4") && report.contains("rds-db:connect"), "{report}");
     let dir = scratch_crate(
         "sigv4-declared",
@@ -186,8 +178,6 @@ fn a_request_signed_by_hand_is_unresolved_until_declared() {
              actions = [\"rds-db:connect\"], allow_unused)",
         ),
     );
-    let out = leastpriv(&["check", dir.to_str().unwrap()]);
-    let report =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(0), "{report}");
+    let (code, report) = check(&dir);
+    assert_eq!(code, Some(0), "{report}");
 }

@@ -329,6 +329,17 @@ impl CrateSources {
             .collect()
     }
 
+    /// Methods named `name` of blanket impls (`impl<T: Bound> Trait for T`): their self type is
+    /// a generic parameter of the impl, so they may apply to any type.
+    pub fn blanket_methods(&self, name: &str) -> Vec<&FnEntry> {
+        self.named(name)
+            .filter(|f| !f.is_trait_default)
+            .filter(|f| {
+                f.self_ty.as_ref().is_some_and(|ty| f.generics.iter().any(|(g, _)| g == ty))
+            })
+            .collect()
+    }
+
     /// Every method of `self_ty` (its impls' and, for a trait, its default bodies).
     pub fn methods_of_type(&self, self_ty: &str) -> Vec<&FnEntry> {
         let indexes = self.by_self.get(self_ty).map(Vec::as_slice).unwrap_or_default();

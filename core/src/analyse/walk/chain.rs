@@ -253,20 +253,18 @@ impl Walker<'_, '_> {
                     return TypeInfo::Container(inner);
                 }
                 // A trait of the crate implemented for a std collection (`impl Repo for
-                // Vec<Item>`): every such impl's method of that name.
-                let found: Vec<crate::analyse::sources::FnEntry> =
-                    (self.input.sources.methods(None, &name).into_iter())
-                        .filter(|f| {
-                            f.self_ty.as_deref().is_some_and(|ty| {
-                                crate::analyse::types::MAPS.contains(&ty)
-                                    || crate::analyse::types::SEQUENCES.contains(&ty)
-                            })
-                        })
-                        .cloned()
-                        .collect();
+                // Vec<Item>`, its default bodies, a blanket impl): the collection's kind is not
+                // kept, so every collection's.
+                let mut found: Vec<crate::analyse::sources::FnEntry> = Vec::new();
+                let collections = crate::analyse::types::MAPS.iter();
+                for kind in collections.chain(crate::analyse::types::SEQUENCES) {
+                    found.extend(self.dispatch(&TypeInfo::Named((*kind).to_owned()), &name).0);
+                }
+                super::dispatch::dedup(&mut found);
                 if !found.is_empty() {
-                    let note = (found.len() > 1)
-                        .then(|| format!("one of {} methods `{name}` on collections", found.len()));
+                    let note = (found.len() > 1).then(|| {
+                        format!("one of {} methods `{name}` a collection may have", found.len())
+                    });
                     let args = self.bindings(&m.args, types);
                     let receiver = Some(TypeInfo::Container(inner));
                     return self.follow_all(&found, receiver, &args, span, note);

@@ -82,14 +82,17 @@ impl Walker<'_, '_> {
                 if !own.is_empty() {
                     return (own, None);
                 }
-                // A default body of a trait the type implements.
-                let defaults: Vec<FnEntry> = sources
+                // A default body of a trait the type implements, and a blanket impl's method
+                // (`impl<T: Display> Audit for T`), which may apply to any type.
+                let mut found: Vec<FnEntry> = sources
                     .impls
                     .iter()
                     .filter(|(_, types)| types.contains(ty))
                     .filter_map(|(t, _)| sources.trait_default(t, name).cloned())
                     .collect();
-                (defaults, None)
+                found.extend(sources.blanket_methods(name).into_iter().cloned());
+                dedup(&mut found);
+                (found, None)
             }
             TypeInfo::Trait(traits) => {
                 let mut found: Vec<FnEntry> = Vec::new();
@@ -129,12 +132,15 @@ impl Walker<'_, '_> {
                 let mut found: Vec<FnEntry> =
                     sources.methods(None, name).into_iter().cloned().collect();
                 dedup(&mut found);
-                let note = (!found.is_empty()).then(|| {
-                    format!(
-                        "receiver of `.{name}()` of unknown type: one of {} methods so named",
-                        found.len()
-                    )
-                });
+                let note = match found.len() {
+                    0 => None,
+                    1 => Some(format!(
+                        "receiver of `.{name}()` of unknown type: the one method so named"
+                    )),
+                    n => Some(format!(
+                        "receiver of `.{name}()` of unknown type: one of {n} methods so named"
+                    )),
+                };
                 (found, note)
             }
             TypeInfo::Client(krate) => {
@@ -287,7 +293,7 @@ impl Walker<'_, '_> {
 /// Max depth of followed calls, against pathological recursion through name look-ups.
 const MAX_FOLLOW: usize = super::MAX_DEPTH;
 
-fn dedup(found: &mut Vec<FnEntry>) {
+pub(super) fn dedup(found: &mut Vec<FnEntry>) {
     let mut seen = std::collections::HashSet::new();
     found.retain(|f| {
         seen.insert(format!(
