@@ -21,7 +21,6 @@ use super::cfn::{attribute_parameter, function_resources, parameter, value_tree}
 use super::document::{DocumentError, Node};
 use super::manifest::{Manifest, ManifestFunction};
 use super::sam_report::{RoleChange, after, before};
-use crate::policy::{CfnExpr, Value};
 use crate::serverless::{Grant, GrantKind, kept_grants};
 
 /// The resource type SAM functions have.
@@ -552,26 +551,12 @@ fn trigger_sources(role: &crate::synth::FunctionRole) -> BTreeSet<(String, Strin
     let mut out = BTreeSet::new();
     for grant in role.grants.iter().filter(|g| g.reason == crate::synth::GrantReason::Trigger) {
         let Some((prefix, _)) = grant.action.split_once(':') else { continue };
-        let mut ids: BTreeSet<&str> = BTreeSet::new();
-        let text = match &grant.resource {
-            Value::Expr(expr) => match expr.as_ref() {
-                CfnExpr::Sub { template, variables } if variables.is_empty() => template.as_str(),
-                CfnExpr::GetAtt { resource, .. } | CfnExpr::Ref(resource) => {
-                    ids.insert(resource);
-                    ""
-                }
-                _ => "",
-            },
-            Value::Literal(_) => "",
-        };
-        for piece in text.split("${").skip(1) {
-            let Some((reference, _)) = piece.split_once('}') else { continue };
-            let id = reference.split('.').next().unwrap_or_default();
-            if !id.starts_with('!') {
-                ids.insert(id);
-            }
-        }
-        ids.retain(|id| !id.starts_with("AWS::"));
+        // The one resource the ARN refers to (`JobsQueue.QueueName` → `JobsQueue`).
+        let names = crate::synth::resolve::names_of(&grant.resource);
+        let ids: BTreeSet<&str> = (names.iter())
+            .filter(|name| !name.starts_with("AWS::"))
+            .map(|name| name.split('.').next().unwrap_or_default())
+            .collect();
         if let [id] = ids.into_iter().collect::<Vec<_>>().as_slice() {
             out.insert((prefix.to_owned(), (*id).to_owned()));
         }
