@@ -54,6 +54,7 @@ fn bench_file(label: &str, dir: &std::path::Path, file: &str, runs: usize) {
         manifest_dir: Some(dir.to_path_buf()),
         handler_file: Some(path),
         guard_table: true,
+        disk_cache: None,
     };
     if runs == 1 {
         black_box(expand_role(attr_tokens, item, &cx));
@@ -151,6 +152,7 @@ fn expand_every_handler(dir: &std::path::Path, handlers: &Handlers) -> usize {
                 manifest_dir: Some(dir.clone()),
                 handler_file: Some(path),
                 guard_table: false,
+                disk_cache: None,
             };
             for position in positions {
                 let out = expand_from_file(&cx, &position).unwrap();

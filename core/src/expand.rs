@@ -9,6 +9,9 @@
 
 mod allowed;
 mod cache;
+mod disk;
+
+pub use disk::default_dir as default_cache_dir;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,9 @@ pub struct MacroContext {
     /// feature, passed on to the macro crate). Off, the constant's `operations` is empty and
     /// the expansion skips walking every operation of the declared services.
     pub guard_table: bool,
+    /// The folder expansions are kept in between compiler processes
+    /// ([`default_cache_dir`]); `None`: each process expands every handler again.
+    pub disk_cache: Option<PathBuf>,
 }
 
 /// Where the compiler's handler is: its name and the positions of its name and of its body's
@@ -59,6 +65,21 @@ pub struct Expansion {
     pub tracked: Vec<PathBuf>,
     /// Every problem, as (the tokens it is on, the full message).
     pub errors: Vec<(Span, String)>,
+}
+
+/// What one expansion of a handler found in its file adds after the unchanged handler, with the
+/// errors placed by position in that file ([`expand_from_file`]).
+#[derive(Debug, Default)]
+pub struct FileExpansion {
+    /// The `<HANDLER>_ROLE` constant as Rust source text.
+    pub role: String,
+    /// Source files this compiler process has not been told about yet.
+    pub tracked: Vec<PathBuf>,
+    /// Every problem: the line (1-based) and column (0-based, in characters) of its first token
+    /// in the handler's file, or `None` for the attribute as a whole; and the full message.
+    pub errors: Vec<(Option<(usize, usize)>, String)>,
+    /// Whether it was read from the disk cache rather than worked out by this process.
+    pub from_disk: bool,
 }
 
 /// Expands the attribute into tokens placed after the unchanged handler: the constant, the
@@ -125,28 +146,50 @@ pub fn expand(
 /// Runs the pipeline for the handler at `position` taken from the crate's parsed sources (the
 /// same tokens the command line analyses), when its file holds a function at exactly that place;
 /// `None` otherwise (a handler a macro wrote, an editor buffer not saved yet): then the caller
-/// re-parses the compiler's tokens and uses [`expand`]. The spans of the errors are the file's.
-pub fn expand_from_file(cx: &MacroContext, position: &HandlerPosition) -> Option<Expansion> {
+/// re-parses the compiler's tokens and uses [`expand`].
+///
+/// With [`MacroContext::disk_cache`], an expansion saved by an earlier process under file-system
+/// answers that all still hold is served without loading anything (`expand::disk`), and a new
+/// one is saved.
+pub fn expand_from_file(cx: &MacroContext, position: &HandlerPosition) -> Option<FileExpansion> {
+    if let Some(saved) = disk::lookup(cx, position) {
+        let tracked = cache::not_yet_reported(saved.sources.into_iter());
+        return Some(FileExpansion {
+            role: saved.role,
+            tracked,
+            errors: saved.errors,
+            from_disk: true,
+        });
+    }
     let dir = cx.manifest_dir.as_ref()?;
     let catalog = Catalog::embedded().ok()?;
-    cache::with_sources(dir, |sources| {
+    let (found, observations) = cache::with_sources_observed(dir, |sources| {
         load_handler_file(sources, cx, dir);
         let index = match &cx.handler_file {
             Some(file) => sources.file_index(file)?,
             None => file_of_handler(sources, &position.name)?,
         };
         let (func, attr) = handler_at(&sources.files.get(index)?.ast.items, position)?;
-        let mut out = expand_in(catalog, attr, &func, cx, dir, sources, HandlerLines::Spans);
+        let out = expand_in(catalog, attr, &func, cx, dir, sources, HandlerLines::Spans);
         // Positions are compared without the file: a span of another file is reported at the
         // attribute rather than risk landing on the handler's token at the same place.
         let file = func.sig.ident.span().file();
-        for (span, _) in &mut out.errors {
-            if span.file() != file {
-                *span = Span::call_site();
-            }
-        }
-        Some(out)
-    })
+        let errors = out
+            .errors
+            .into_iter()
+            .map(|(span, message)| {
+                let start = span.start();
+                let at = (span.file() == file && span.file() != "<unspecified>")
+                    .then_some((start.line, start.column));
+                (at, message)
+            })
+            .collect();
+        let all_sources = sources.files.iter().map(|f| f.path.clone()).collect();
+        Some((disk::Saved { role: out.role, errors, sources: all_sources }, out.tracked))
+    });
+    let (saved, tracked) = found?;
+    disk::save(cx, position, &saved, &observations);
+    Some(FileExpansion { role: saved.role, tracked, errors: saved.errors, from_disk: false })
 }
 
 /// The annotated function at `position` among `items` (inline modules included), without its
@@ -247,7 +290,7 @@ fn file_of_handler(sources: &CrateSources, name: &str) -> Option<usize> {
 }
 
 fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::observe::canonicalize(path).unwrap_or_else(|| path.to_path_buf())
 }
 
 /// A Rust string literal for `value` (`Debug` escapes exactly what a literal must).

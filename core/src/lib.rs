@@ -11,6 +11,7 @@ pub mod expand;
 pub mod infer;
 pub mod lint;
 pub mod managed;
+pub mod observe;
 pub mod pipeline;
 pub mod policy;
 pub mod project;

@@ -162,7 +162,7 @@ pub fn load_sources(crate_dir: &Path, has_lines: bool) -> CrateSources {
             let mut sources = CrateSources::load(crate_dir, &crate_dir.join("src"), has_lines);
             // A manifest that exists but cannot be read hides path dependencies; a directory
             // with no manifest at all (a scratch crate) is read as plain sources.
-            if crate_dir.join("Cargo.toml").is_file() {
+            if crate::observe::is_file(&crate_dir.join("Cargo.toml")) {
                 sources.errors.push((err.path.clone(), err.message));
             }
             sources

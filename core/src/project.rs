@@ -210,13 +210,14 @@ impl ProjectError {
 ///
 /// Crates come in a stable order (members as listed, globs and folders sorted), each once.
 pub fn discover(path: &Path) -> Result<Vec<CrateInfo>, ProjectError> {
-    if !path.exists() {
-        return Err(ProjectError::missing(path));
-    }
-    if path.is_dir() && !path.join("Cargo.toml").is_file() {
+    let is_dir = match crate::observe::kind(path) {
+        crate::observe::Kind::Missing => return Err(ProjectError::missing(path)),
+        kind => kind == crate::observe::Kind::Dir,
+    };
+    if is_dir && !crate::observe::is_file(&path.join("Cargo.toml")) {
         return walk::discover_folder(path);
     }
-    let manifest_path = if path.is_dir() { path.join("Cargo.toml") } else { path.to_path_buf() };
+    let manifest_path = if is_dir { path.join("Cargo.toml") } else { path.to_path_buf() };
     let dir = parent_dir(&manifest_path);
     let manifest = Manifest::read(&manifest_path)?;
     if manifest.workspace.is_some() {

@@ -45,7 +45,7 @@ fn position(dir: &Path) -> HandlerPosition {
     }
 }
 
-fn messages(errors: &[(proc_macro2::Span, String)]) -> Vec<String> {
+fn messages<T>(errors: &[(T, String)]) -> Vec<String> {
     errors.iter().map(|(_, m)| m.clone()).collect()
 }
 
@@ -53,8 +53,12 @@ fn messages(errors: &[(proc_macro2::Span, String)]) -> Vec<String> {
 fn the_handler_is_found_by_name_where_the_compiler_names_no_file() {
     let dir = write_crate("by-name", "");
     // rust-analyzer's proc-macro server: no file, only CARGO_MANIFEST_DIR.
-    let cx =
-        MacroContext { manifest_dir: Some(dir.clone()), handler_file: None, guard_table: false };
+    let cx = MacroContext {
+        manifest_dir: Some(dir.clone()),
+        handler_file: None,
+        guard_table: false,
+        disk_cache: None,
+    };
     let out = expand_from_file(&cx, &position(&dir)).expect("found in the cached sources");
     assert!(out.errors.is_empty(), "{:?}", messages(&out.errors));
     assert!(out.role.to_string().contains("s3:GetObject"), "{}", out.role);
@@ -67,6 +71,7 @@ fn a_changed_file_is_read_again() {
         manifest_dir: Some(dir.clone()),
         handler_file: Some(dir.join("src/lib.rs")),
         guard_table: false,
+        disk_cache: None,
     };
     let first = expand_from_file(&cx, &position(&dir)).unwrap();
     assert!(first.errors.is_empty(), "{:?}", messages(&first.errors));
@@ -86,6 +91,7 @@ fn a_handler_not_in_its_file_falls_back_to_the_compiler_tokens() {
         manifest_dir: Some(dir.clone()),
         handler_file: Some(dir.join("src/lib.rs")),
         guard_table: false,
+        disk_cache: None,
     };
     // A handler written by a macro: its position matches nothing in the file.
     let mut elsewhere = position(&dir);
@@ -100,4 +106,192 @@ fn a_handler_not_in_its_file_falls_back_to_the_compiler_tokens() {
     let out = expand(list.tokens, item, &cx, HandlerLines::Spans);
     let errors = messages(&out.errors);
     assert!(errors.iter().any(|m| m.contains("s3:DeleteObject")), "{errors:?}");
+}
+
+/// A crate whose handler calls through a module file, and a scratch cache folder.
+fn write_two_file_crate(name: &str, helper_call: &str) -> (PathBuf, PathBuf) {
+    let dir =
+        std::env::temp_dir().join(format!("leastpriv-disk-cache-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src/helper")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"kept\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [dependencies]\naws-sdk-s3 = \"1\"\n",
+    )
+    .unwrap();
+    let lib = HANDLER.replace("CALL", "helper::run(s3, &bucket).await?;");
+    std::fs::write(dir.join("src/lib.rs"), format!("mod helper;\n\n{lib}")).unwrap();
+    write_helper(&dir, helper_call);
+    let cache = dir.join("target/leastpriv-cache");
+    (dir, cache)
+}
+
+fn write_helper(dir: &Path, call: &str) {
+    let text = format!(
+        "pub async fn run(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), aws_sdk_s3::Error> \
+         {{\n    s3.{call}().bucket(bucket).key(\"k\").send().await?;\n    Ok(())\n}}\n"
+    );
+    std::fs::write(dir.join("src/helper/mod.rs"), text).unwrap();
+}
+
+/// The handler's position in `src/lib.rs` (after the `mod` line).
+fn lib_position(dir: &Path) -> HandlerPosition {
+    let text = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    let file = syn::parse_file(&text).unwrap();
+    let func = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Fn(func) => Some(func),
+            _ => None,
+        })
+        .unwrap();
+    let name = func.sig.ident.span().start();
+    let end = func.block.brace_token.span.close().end();
+    HandlerPosition {
+        name: "handler".to_owned(),
+        name_at: (name.line, name.column),
+        end_at: (end.line, end.column),
+    }
+}
+
+/// One compiler process's expansion: a fresh thread starts with empty per-process caches.
+fn expand_in_new_process(dir: &Path, cache: &Path) -> leastpriv_core::expand::FileExpansion {
+    let cx = MacroContext {
+        manifest_dir: Some(dir.to_path_buf()),
+        handler_file: Some(dir.join("src/lib.rs")),
+        guard_table: true,
+        disk_cache: Some(cache.to_path_buf()),
+    };
+    let position = lib_position(dir);
+    std::thread::spawn(move || expand_from_file(&cx, &position).unwrap()).join().unwrap()
+}
+
+#[test]
+fn an_expansion_is_kept_on_disk_until_an_answer_it_depends_on_changes() {
+    let (dir, cache) = write_two_file_crate("kept", "get_object");
+    let first = expand_in_new_process(&dir, &cache);
+    assert!(!first.from_disk, "nothing saved yet");
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert!(first.role.contains("s3:GetObject"), "{}", first.role);
+    assert_eq!(first.tracked.len(), 2, "{:?}", first.tracked);
+
+    // A second process: served from disk, the same constant, the files reported again.
+    let second = expand_in_new_process(&dir, &cache);
+    assert!(second.from_disk);
+    assert_eq!((&second.role, &second.tracked), (&first.role, &first.tracked));
+
+    // A touch (the same bytes written again) keeps the saved expansion.
+    write_helper(&dir, "get_object");
+    assert!(expand_in_new_process(&dir, &cache).from_disk, "a touch is not a change");
+
+    // The module file the handler calls into changes: expanded again, with the new error at
+    // the same place a fresh expansion puts it.
+    write_helper(&dir, "delete_object");
+    let changed = expand_in_new_process(&dir, &cache);
+    assert!(!changed.from_disk, "a called file changed");
+    let (at, message) = changed.errors.first().expect("the delete is not declared");
+    assert!(message.contains("s3:DeleteObject"), "{message}");
+    let again = expand_in_new_process(&dir, &cache);
+    assert!(again.from_disk);
+    assert_eq!(again.errors, changed.errors, "errors keep their positions: {at:?}");
+
+    // A new binary in src/bin/: the crate's layout changed, so the saved state no longer holds.
+    std::fs::create_dir_all(dir.join("src/bin")).unwrap();
+    std::fs::write(dir.join("src/bin/extra.rs"), "fn main() {}\n").unwrap();
+    assert!(!expand_in_new_process(&dir, &cache).from_disk, "a listed folder changed");
+    assert!(expand_in_new_process(&dir, &cache).from_disk);
+
+    // Back to the first contents: the first state, still on disk, holds again.
+    std::fs::remove_dir_all(dir.join("src/bin")).unwrap();
+    write_helper(&dir, "get_object");
+    let back = expand_in_new_process(&dir, &cache);
+    assert!(back.from_disk, "an earlier state is kept");
+    assert_eq!(back.role, first.role);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_damaged_cache_is_a_miss_never_an_error() {
+    let (dir, cache) = write_two_file_crate("damaged", "get_object");
+    let first = expand_in_new_process(&dir, &cache);
+    // Cut every file of the cache in half.
+    let mut damaged = 0;
+    let mut pending = vec![cache.clone()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let text = std::fs::read(&path).unwrap();
+                std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+                damaged += 1;
+            }
+        }
+    }
+    assert_eq!(damaged, 2, "one state's answers and one handler");
+    let second = expand_in_new_process(&dir, &cache);
+    assert!(!second.from_disk);
+    assert_eq!(second.role, first.role);
+    assert!(expand_in_new_process(&dir, &cache).from_disk, "saved again");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_crate_with_handlers_in_many_files_is_served_whole_by_the_next_process() {
+    let dir =
+        std::env::temp_dir().join(format!("leastpriv-disk-cache-many-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"many\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [dependencies]\naws-sdk-s3 = \"1\"\n",
+    )
+    .unwrap();
+    // More handler files than states kept per crate: each file's first expansion adds answers
+    // (where the file leads), so one process writes a state per file.
+    let files = 12;
+    let mut lib = String::new();
+    for i in 0..files {
+        lib.push_str(&format!("pub mod h{i};\n"));
+        std::fs::write(dir.join(format!("src/h{i}.rs")), HANDLER.replace("CALL", "")).unwrap();
+    }
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    let cache = dir.join("target/leastpriv-cache");
+    let every_handler = |dir: PathBuf, cache: PathBuf| {
+        std::thread::spawn(move || {
+            (0..files)
+                .map(|i| {
+                    let file = dir.join(format!("src/h{i}.rs"));
+                    let text = std::fs::read_to_string(&file).unwrap();
+                    let ast = syn::parse_file(&text).unwrap();
+                    let syn::Item::Fn(func) = &ast.items[0] else { panic!("no fn") };
+                    let (name, end) =
+                        (func.sig.ident.span().start(), func.block.brace_token.span.close().end());
+                    let position = HandlerPosition {
+                        name: "handler".to_owned(),
+                        name_at: (name.line, name.column),
+                        end_at: (end.line, end.column),
+                    };
+                    let cx = MacroContext {
+                        manifest_dir: Some(dir.clone()),
+                        handler_file: Some(file),
+                        guard_table: false,
+                        disk_cache: Some(cache.clone()),
+                    };
+                    let out = expand_from_file(&cx, &position).unwrap();
+                    assert!(out.errors.is_empty(), "{:?}", out.errors);
+                    out.from_disk
+                })
+                .collect::<Vec<bool>>()
+        })
+        .join()
+        .unwrap()
+    };
+    assert_eq!(every_handler(dir.clone(), cache.clone()), vec![false; files]);
+    assert_eq!(every_handler(dir.clone(), cache.clone()), vec![true; files], "all kept");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -63,6 +63,7 @@ fn every_example_handler_decodes_to_its_role() {
                     manifest_dir: Some(dir.clone()),
                     handler_file: Some(file.clone()),
                     guard_table,
+                    disk_cache: None,
                 };
                 let out = expand(attr.clone(), func.to_token_stream(), &cx, HandlerLines::Spans);
                 assert!(out.errors.is_empty(), "{}: {:?}", file.display(), out.errors);

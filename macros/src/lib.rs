@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use leastpriv_core::expand::{Expansion, HandlerPosition};
+use leastpriv_core::expand::{Expansion, FileExpansion, HandlerPosition};
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
 /// Declares what a Lambda handler may touch; the compiler then checks the handler's SDK calls
@@ -21,23 +21,22 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Every token the engine makes is proc-macro2's own from here on (this macro's copy of
     // proc-macro2 only; other macros are not affected).
     proc_macro2::fallback::force();
+    let manifest_dir: Option<std::path::PathBuf> =
+        std::env::var_os("CARGO_MANIFEST_DIR").map(Into::into);
     let cx = leastpriv_core::expand::MacroContext {
-        manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(Into::into),
+        disk_cache: manifest_dir.as_deref().and_then(leastpriv_core::expand::default_cache_dir),
+        manifest_dir,
         handler_file: Span::call_site().local_file(),
         guard_table: cfg!(feature = "runtime"),
     };
-    // The usual case: the handler is in its file as the compiler read it, already parsed by the
-    // engine for an earlier handler; nothing is re-parsed and spans are looked up only for errors
-    // (each compiler token's position is a call into the compiler: thousands per handler).
+    // The usual case: the handler is in its file as the compiler read it, saved on disk by an
+    // earlier compiler process or already parsed by the engine for an earlier handler; nothing
+    // is re-parsed and spans are looked up only for errors (each compiler token's position is a
+    // call into the compiler: thousands per handler).
     if let Some(expansion) = handler_position(&item)
         .and_then(|position| leastpriv_core::expand::expand_from_file(&cx, &position))
     {
-        let spans = if expansion.errors.is_empty() {
-            SpanMap::default()
-        } else {
-            SpanMap::by_position(&attr, &item)
-        };
-        return finish(item, &expansion, &spans);
+        return finish_from_file(item, &attr, expansion);
     }
     // Re-parsing walks the tokens recursively (here and in `syn`): absurd nesting is an error.
     let too_deep = within_bounds(&attr).and_then(|()| within_bounds(&item)).err();
@@ -68,21 +67,47 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// The unchanged handler, then the constant, the tracked files and the errors.
 fn finish(item: TokenStream, expansion: &Expansion, spans: &SpanMap) -> TokenStream {
     let mut out = item;
-    // The constant's tokens get the call site's span, as `quote!` inside the compiler gives.
-    if let Ok(role) = expansion.role.parse::<TokenStream>() {
-        out.extend(role);
-    }
-    for path in expansion.tracked.iter().filter_map(|p| p.to_str()) {
-        let text = format!("const _: &[u8] = include_bytes!({path:?});");
-        if let Ok(tracked) = text.parse::<TokenStream>() {
-            out.extend(tracked);
-        }
-    }
+    push_role(&mut out, &expansion.role, &expansion.tracked);
     for (span, message) in &expansion.errors {
         let at = spans.get(*span).unwrap_or_else(Span::call_site);
         out.extend(compile_error(at, message));
     }
     out
+}
+
+/// The unchanged handler, then the constant, the tracked files and the errors, placed at the
+/// compiler's token at each error's line and column in the handler's file.
+fn finish_from_file(
+    item: TokenStream,
+    attr: &TokenStream,
+    expansion: FileExpansion,
+) -> TokenStream {
+    let spans = if expansion.errors.is_empty() {
+        SpanMap::default()
+    } else {
+        SpanMap::by_position(attr, &item)
+    };
+    let mut out = item;
+    push_role(&mut out, &expansion.role, &expansion.tracked);
+    for (at, message) in &expansion.errors {
+        let span = at.and_then(|(line, column)| spans.at(line, column));
+        out.extend(compile_error(span.unwrap_or_else(Span::call_site), message));
+    }
+    out
+}
+
+/// The constant (its tokens get the call site's span, as `quote!` inside the compiler gives)
+/// and one `include_bytes!` per tracked file.
+fn push_role(out: &mut TokenStream, role: &str, tracked: &[std::path::PathBuf]) {
+    if let Ok(role) = role.parse::<TokenStream>() {
+        out.extend(role);
+    }
+    for path in tracked.iter().filter_map(|p| p.to_str()) {
+        let text = format!("const _: &[u8] = include_bytes!({path:?});");
+        if let Ok(tracked) = text.parse::<TokenStream>() {
+            out.extend(tracked);
+        }
+    }
 }
 
 /// The handler's name and where the compiler read it: its name's start and its body's end.
@@ -185,6 +210,12 @@ impl SpanMap {
     fn record(&mut self, ours: proc_macro2::Span, theirs: Span) {
         let key = self.key(ours);
         self.spans.entry(key).or_insert(theirs);
+    }
+
+    /// The compiler's token at a line (1-based) and column (0-based) of the handler's file
+    /// (a map built [`by_position`](Self::by_position)).
+    fn at(&self, line: usize, column: usize) -> Option<Span> {
+        self.spans.get(&(String::new(), line, column)).copied()
     }
 
     /// The compiler's token for a span the engine reports (its first token's).

@@ -7,8 +7,9 @@
 //! an error naming the file and the limit instead.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use crate::observe::Kind;
 
 /// The largest source file read, in bytes (hand-written Rust files stay far below).
 pub(crate) const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
@@ -44,23 +45,27 @@ impl ReadError {
 /// Reads a source file: a regular file (a symbolic link to one is fine) of at most
 /// [`MAX_SOURCE_BYTES`], in UTF-8.
 pub(crate) fn read_source(path: &Path) -> Result<String, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadError::unreadable(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(ReadError::unreadable(
-            "not a regular file (a directory, pipe, socket or device); only regular .rs files \
-             are read",
-        ));
-    }
-    if meta.len() > MAX_SOURCE_BYTES {
+    let len = match crate::observe::kind(path) {
+        Kind::File(len) => len,
+        Kind::Missing => {
+            // The reason (not found, permission denied) as the system gives it.
+            let reason = std::fs::metadata(path).err().map(|e| e.to_string());
+            return Err(ReadError::unreadable(reason.unwrap_or_else(|| "not found".to_owned())));
+        }
+        Kind::Dir | Kind::Other => {
+            return Err(ReadError::unreadable(
+                "not a regular file (a directory, pipe, socket or device); only regular .rs \
+                 files are read",
+            ));
+        }
+    };
+    if len > MAX_SOURCE_BYTES {
         return Err(ReadError::too_large(format!(
-            "{} bytes, more than the {MAX_SOURCE_BYTES} a source file may have",
-            meta.len()
+            "{len} bytes, more than the {MAX_SOURCE_BYTES} a source file may have"
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| ReadError::unreadable(e.to_string()))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The file may grow between the check and the read: read one byte past the limit at most.
-    (file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
+    let bytes = crate::observe::read(path, MAX_SOURCE_BYTES + 1)
         .map_err(|e| ReadError::unreadable(e.to_string()))?;
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(ReadError::too_large(format!(
@@ -337,22 +342,25 @@ pub(crate) fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>, dirs: &mut Vec<Path
     let mut files: HashSet<PathBuf> = HashSet::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let Ok(canon) = std::fs::canonicalize(&dir) else { continue };
+        let Some(canon) = crate::observe::canonicalize(&dir) else { continue };
         if !visited.insert(canon) {
             continue;
         }
         dirs.push(dir.clone());
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(meta) = std::fs::metadata(&path) else { continue };
-            if meta.is_dir() {
-                pending.push(path);
-            } else if meta.is_file()
-                && path.extension().is_some_and(|e| e == "rs")
-                && files.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()))
-            {
-                out.push(path);
+        let Some(names) = crate::observe::entry_names(&dir) else { continue };
+        for name in names {
+            let path = dir.join(name);
+            match crate::observe::kind(&path) {
+                Kind::Dir => pending.push(path),
+                Kind::File(_)
+                    if path.extension().is_some_and(|e| e == "rs")
+                        && files.insert(
+                            crate::observe::canonicalize(&path).unwrap_or_else(|| path.clone()),
+                        ) =>
+                {
+                    out.push(path);
+                }
+                _ => {}
             }
         }
     }

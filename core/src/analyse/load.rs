@@ -36,7 +36,7 @@ fn add_crate(
     with_bins: bool,
     loaded: &mut Vec<PathBuf>,
 ) {
-    let dir = std::fs::canonicalize(&info.dir).unwrap_or_else(|_| info.dir.clone());
+    let dir = crate::observe::canonicalize(&info.dir).unwrap_or_else(|| info.dir.clone());
     if loaded.contains(&dir) {
         return;
     }

@@ -161,7 +161,7 @@ impl CrateSources {
         let roots: Vec<CrateRoot> = ["lib.rs", "main.rs"]
             .iter()
             .map(|f| src_dir.join(f))
-            .filter(|p| p.is_file())
+            .filter(|p| crate::observe::is_file(p))
             .map(|file| CrateRoot { key: "crate".to_owned(), file, is_lib: false })
             .collect();
         sources.load_roots(root, src_dir, &roots, has_lines);
@@ -395,7 +395,7 @@ fn child_dir(path: &Path, module: &str) -> PathBuf {
 }
 
 fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::observe::canonicalize(path).unwrap_or_else(|| path.to_path_buf())
 }
 
 /// The last identifier of a type path (`crate::store::Store<T>` → `Store`).

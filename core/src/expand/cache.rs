@@ -6,11 +6,13 @@
 //! they outlive one expansion; they are not `Send`, hence one cache per thread.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::analyse::CrateSources;
+use crate::observe::{self, Observation};
 
 /// A file's identity at load time: a later load with the same stamps reads the same text.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,10 +31,12 @@ fn stamp(path: &Path) -> Stamp {
 struct Loaded {
     sources: CrateSources,
     stamps: Vec<(PathBuf, Stamp)>,
+    /// Every answer the file system gave while these sources were loaded and used.
+    observations: BTreeSet<Observation>,
 }
 
 impl Loaded {
-    fn new(sources: CrateSources) -> Self {
+    fn new(sources: CrateSources, observations: BTreeSet<Observation>) -> Self {
         let paths = sources
             .files
             .iter()
@@ -40,7 +44,7 @@ impl Loaded {
             .chain(sources.errors.iter().map(|(p, _)| p.clone()))
             .chain(sources.watched.iter().cloned());
         let stamps = paths.map(|p| (stamp(&p), p)).map(|(s, p)| (p, s)).collect();
-        Self { sources, stamps }
+        Self { sources, stamps, observations }
     }
 
     fn is_fresh(&self) -> bool {
@@ -50,33 +54,58 @@ impl Loaded {
 
 thread_local! {
     static CRATES: RefCell<HashMap<PathBuf, Loaded>> = RefCell::new(HashMap::new());
-    static REPORTED: RefCell<HashSet<PathBuf>> = RefCell::new(HashSet::new());
+    /// Hashed with the cheap digest: std's SipHash is slow in an unoptimised proc macro.
+    static REPORTED: RefCell<HashSet<PathBuf, BuildHasherDefault<observe::Digest>>> =
+        RefCell::new(HashSet::default());
+    /// The list of files last reported.
+    static LAST_REPORTED: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` on the sources of the crate at `dir`, loading them only when this thread has not
 /// loaded them yet or a file they came from changed since. `f` may add files (a handler outside
 /// `src/`); they are kept and watched like the rest.
 pub(crate) fn with_sources<R>(dir: &Path, f: impl FnOnce(&mut CrateSources) -> R) -> R {
+    with_sources_observed(dir, f).0
+}
+
+/// [`with_sources`], also returning every answer the file system gave for these sources, from
+/// their loading to the end of `f` (what an expansion made from them depends on).
+pub(crate) fn with_sources_observed<R>(
+    dir: &Path,
+    f: impl FnOnce(&mut CrateSources) -> R,
+) -> (R, BTreeSet<Observation>) {
     CRATES.with(|crates| {
         let mut crates = crates.borrow_mut();
         if !crates.get(dir).is_some_and(Loaded::is_fresh) {
             crates.remove(dir);
         }
-        let loaded = crates
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| Loaded::new(crate::pipeline::load_sources(dir, true)));
+        let loaded = crates.entry(dir.to_path_buf()).or_insert_with(|| {
+            let (sources, seen) = observe::recording(|| crate::pipeline::load_sources(dir, true));
+            Loaded::new(sources, seen.into_iter().collect())
+        });
         let files = loaded.sources.files.len();
-        let out = f(&mut loaded.sources);
+        let (out, seen) = observe::recording(|| f(&mut loaded.sources));
+        loaded.observations.extend(seen);
         if loaded.sources.files.len() != files {
-            *loaded = Loaded::new(std::mem::take(&mut loaded.sources));
+            let observations = std::mem::take(&mut loaded.observations);
+            *loaded = Loaded::new(std::mem::take(&mut loaded.sources), observations);
         }
-        out
+        (out, loaded.observations.clone())
     })
 }
 
 /// The paths among `paths` this thread has not returned before: the compiler needs to be told
 /// about each file once to re-run the crate's expansions when it changes.
 pub(crate) fn not_yet_reported(paths: impl Iterator<Item = PathBuf>) -> Vec<PathBuf> {
+    let paths: Vec<PathBuf> = paths.collect();
+    // Handlers of one crate report the same files: a list equal to the last one is done
+    // (comparing is cheap; hashing paths in an unoptimised macro is not).
+    let repeated = LAST_REPORTED.with(|last| *last.borrow() == paths);
+    if repeated {
+        return Vec::new();
+    }
+    LAST_REPORTED.with(|last| last.borrow_mut().clone_from(&paths));
+    let paths = paths.into_iter();
     REPORTED.with(|reported| {
         let mut reported = reported.borrow_mut();
         paths.filter(|p| reported.insert(p.clone())).collect()

@@ -67,7 +67,15 @@ pub(super) struct TargetTable {
 impl Manifest {
     /// Reads and parses the manifest at `path`.
     pub(super) fn read(path: &Path) -> Result<Manifest, ProjectError> {
-        let text = std::fs::read_to_string(path).map_err(|err| {
+        let text = crate::observe::read(path, u64::MAX).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )
+            })
+        });
+        let text = text.map_err(|err| {
             if err.kind() == std::io::ErrorKind::NotFound {
                 ProjectError::missing(path)
             } else {

@@ -14,7 +14,8 @@ pub(super) fn lib(dir: &Path, manifest: &Manifest) -> Option<PathBuf> {
     }
     let autolib = manifest.package.as_ref().and_then(|p| p.autolib) != Some(false);
     let default = PathBuf::from("src/lib.rs");
-    ((manifest.lib.is_some() || autolib) && dir.join(&default).is_file()).then_some(default)
+    ((manifest.lib.is_some() || autolib) && crate::observe::is_file(&dir.join(&default)))
+        .then_some(default)
 }
 
 /// The library's name in code: `[lib] name`, else the package name with `-` as `_`.
@@ -64,20 +65,19 @@ pub(super) fn binaries(dir: &Path, manifest: &Manifest, package: &str) -> Vec<Bi
 /// The binaries Cargo finds by itself, sorted by file name under `src/bin`.
 fn inferred_binaries(dir: &Path, package: &str) -> Vec<Binary> {
     let mut found = Vec::new();
-    if dir.join("src/main.rs").is_file() {
+    if crate::observe::is_file(&dir.join("src/main.rs")) {
         found.push(Binary { name: package.to_owned(), entry: PathBuf::from("src/main.rs") });
     }
-    let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) else { return found };
-    let mut names: Vec<String> =
-        entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let Some(entries) = crate::observe::entry_names(&dir.join("src/bin")) else { return found };
+    let mut names: Vec<String> = entries.iter().map(|e| e.to_string_lossy().into_owned()).collect();
     names.sort();
     for file_name in names {
         let path = dir.join("src/bin").join(&file_name);
         let binary = if let Some(stem) = file_name.strip_suffix(".rs")
-            && path.is_file()
+            && crate::observe::is_file(&path)
         {
             Binary { name: stem.to_owned(), entry: PathBuf::from(format!("src/bin/{file_name}")) }
-        } else if path.join("main.rs").is_file() {
+        } else if crate::observe::is_file(&path.join("main.rs")) {
             let entry = PathBuf::from(format!("src/bin/{file_name}/main.rs"));
             Binary { name: file_name, entry }
         } else {

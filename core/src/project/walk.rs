@@ -48,7 +48,7 @@ impl Walk {
         }
         self.searched += 1;
         let manifest_path = dir.join("Cargo.toml");
-        if manifest_path.is_file() {
+        if crate::observe::is_file(&manifest_path) {
             self.manifests += 1;
             self.take(dir, &manifest_path).map_err(ProjectError::while_searching)?;
         }

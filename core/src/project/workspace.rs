@@ -74,7 +74,10 @@ impl WorkspaceRoot {
     fn queue_path_dependencies(&self, info: &CrateInfo, queue: &mut VecDeque<PathBuf>) {
         for dep in &info.path_dependencies {
             let inside = absolute(&dep.dir).starts_with(&self.absolute);
-            if inside && !self.is_excluded(&dep.dir) && dep.dir.join("Cargo.toml").is_file() {
+            if inside
+                && !self.is_excluded(&dep.dir)
+                && crate::observe::is_file(&dep.dir.join("Cargo.toml"))
+            {
                 queue.push_back(dep.dir.clone());
             }
         }
@@ -89,13 +92,13 @@ impl WorkspaceRoot {
         for member in &ws.members {
             if is_glob(member) {
                 for dir in expand_glob(&self.dir, member) {
-                    if dir.join("Cargo.toml").is_file() && !self.is_excluded(&dir) {
+                    if crate::observe::is_file(&dir.join("Cargo.toml")) && !self.is_excluded(&dir) {
                         dirs.push(dir);
                     }
                 }
             } else {
                 let dir = normalize(&self.dir.join(member));
-                if !dir.join("Cargo.toml").is_file() {
+                if !crate::observe::is_file(&dir.join("Cargo.toml")) {
                     return Err(ProjectError::missing_member(manifest_path, member, &dir));
                 }
                 dirs.push(dir);
@@ -163,7 +166,7 @@ impl WorkspaceRoot {
         let mut fallback = None;
         for ancestor in absolute(dir).ancestors().skip(1) {
             let path = ancestor.join("Cargo.toml");
-            if !path.is_file() {
+            if !crate::observe::is_file(&path) {
                 continue;
             }
             let ancestor_manifest = Manifest::read(&path)?;
@@ -184,7 +187,7 @@ impl WorkspaceRoot {
 
 /// A key for "the same directory": its canonical path, or its absolute path when it has none.
 pub(super) fn identity(dir: &Path) -> PathBuf {
-    std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir))
+    crate::observe::canonicalize(dir).unwrap_or_else(|| absolute(dir))
 }
 
 fn is_glob(pattern: &str) -> bool {
@@ -207,7 +210,7 @@ fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
                 descendants(dir, 0, &mut next);
             } else if segment == ".." || !is_glob(segment) {
                 let joined = dir.join(segment);
-                if joined.is_dir() {
+                if crate::observe::is_dir(&joined) {
                     next.push(joined);
                 }
             } else {
@@ -232,7 +235,7 @@ fn descendants(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
     for name in sorted_subdirs(dir) {
         let child = dir.join(&name);
-        let is_link = std::fs::symlink_metadata(&child).is_ok_and(|m| m.file_type().is_symlink());
+        let is_link = crate::observe::is_symlink(&child);
         if !is_link {
             descendants(&child, depth + 1, out);
         }
@@ -241,11 +244,11 @@ fn descendants(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 
 /// The names of the folders in `dir`, sorted.
 pub(super) fn sorted_subdirs(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Some(entries) = crate::observe::entry_names(dir) else { return Vec::new() };
     let mut names: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .iter()
+        .filter(|name| crate::observe::is_dir(&dir.join(name)))
+        .map(|name| name.to_string_lossy().into_owned())
         .collect();
     names.sort();
     names

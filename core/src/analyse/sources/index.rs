@@ -392,11 +392,11 @@ fn mod_file(m: &syn::ItemMod, dir: &Path, path: &Path, name: &str) -> Option<Pat
         }
     }
     let flat = dir.join(format!("{name}.rs"));
-    if flat.is_file() {
+    if crate::observe::is_file(&flat) {
         return Some(flat);
     }
     let nested = dir.join(name).join("mod.rs");
-    nested.is_file().then_some(nested)
+    crate::observe::is_file(&nested).then_some(nested)
 }
 
 /// The trait a bound names (`UrlRepository`, `Store + Send`), skipping marker traits.
