@@ -136,6 +136,7 @@ noop = {{ path = "{noop_macro()}" }}
     return root
 
 
+INSTRUCTIONS = False  # count instructions under callgrind instead of timing (--instructions)
 EDIT = None  # the round number written into src/second.rs before each check (--edit)
 NO_CACHE = False  # LEASTPRIV_CACHE_DIR=off (--no-cache)
 
@@ -154,20 +155,35 @@ def cargo_check(root: Path, target: Path) -> tuple[float, float]:
     env = dict(os.environ, CARGO_TARGET_DIR=str(target))
     if NO_CACHE:
         env["LEASTPRIV_CACHE_DIR"] = "off"
+    command = ["cargo", "check", "--quiet", "--manifest-path", str(root / "Cargo.toml")]
+    logs = WORK / "callgrind"
+    if INSTRUCTIONS:
+        shutil.rmtree(logs, ignore_errors=True)
+        logs.mkdir(parents=True)
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--trace-children=yes",
+            f"--callgrind-out-file={logs}/out.%p",
+            f"--log-file={logs}/log.%p",
+        ] + command
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    out = subprocess.run(
-        ["cargo", "check", "--quiet", "--manifest-path", str(root / "Cargo.toml")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    out = subprocess.run(command, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"cargo check failed in {root}")
+    if INSTRUCTIONS:
+        # Every process of the check (cargo, rustc and what they ran), in millions.
+        total = 0
+        for log in logs.glob("log.*"):
+            for line in log.read_text().splitlines():
+                if "Collected :" in line:
+                    total += int(line.rsplit(":", 1)[1].strip())
+        return total / 1e6, total / 1e6
     return elapsed, cpu
 
 
@@ -191,13 +207,20 @@ def main() -> None:
         help="change src/second.rs (a comment) before each check instead of touching src/lib.rs",
     )
     parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the instructions of every process of each check under callgrind (valgrind): "
+        "deterministic, for a shared machine; the figures are millions, not seconds",
+    )
+    parser.add_argument(
         "--no-cache",
         action="store_true",
         help="LEASTPRIV_CACHE_DIR=off: every check expands every handler again",
     )
     args = parser.parse_args()
-    global PROFILE, BASELINE, EDIT, NO_CACHE
+    global PROFILE, BASELINE, EDIT, NO_CACHE, INSTRUCTIONS
     NO_CACHE = args.no_cache
+    INSTRUCTIONS = args.instructions
     BASELINE = args.baseline.resolve() if args.baseline else None
     kinds = ("annotated", "baseline", "noop", "bare") if BASELINE else ("annotated", "noop", "bare")
     if args.build_override:
@@ -208,8 +231,10 @@ def main() -> None:
     for n in sizes:
         crates = {kind: generate(n, kind) for kind in kinds}
         # Cold round: builds the dependencies (and the macro crates) once; not counted.
+        counting, INSTRUCTIONS = INSTRUCTIONS, False
         for root in crates.values():
             cargo_check(root, target)
+        INSTRUCTIONS = counting
         times = {kind: [] for kind in crates}
         cpus = {kind: [] for kind in crates}
         for round_number in range(args.rounds):
@@ -219,23 +244,26 @@ def main() -> None:
                 wall, cpu = cargo_check(root, target)
                 times[kind].append(wall)
                 cpus[kind].append(cpu)
-        for label, series in (("wall", times), ("cpu ", cpus)):
+        measures = (("instr (M)", times),) if INSTRUCTIONS else (("wall", times), ("cpu ", cpus))
+        for label, series in measures:
             a, z, b = (statistics.median(series[k]) for k in ("annotated", "noop", "bare"))
-            if label == "cpu ":
+            if label != "wall":
                 rows.append((n, a, b))
+            unit = "M" if INSTRUCTIONS else "s"
             base = ""
             if BASELINE:
                 o = statistics.median(series["baseline"])
-                base = f"baseline {o:5.2f} s ({o / b:5.2f}x)  "
+                base = f"baseline {o:6.2f} {unit} ({o / b:5.2f}x)  "
             print(
-                f"{n:>4} handlers, {label}: annotated {a:5.2f} s  {base}no-op attribute {z:5.2f} s  "
-                f"bare {b:5.2f} s  ratio {a / b:5.2f}x (no-op {z / b:4.2f}x)  medians of "
-                f"{args.rounds}: "
+                f"{n:>4} handlers, {label}: annotated {a:6.2f} {unit}  {base}no-op attribute "
+                f"{z:6.2f} {unit}  bare {b:6.2f} {unit}  ratio {a / b:5.2f}x (no-op {z / b:4.2f}x)  "
+                f"medians of {args.rounds}: "
                 + "  ".join(f"{k} {[round(t, 2) for t in v]}" for k, v in series.items()),
                 flush=True,
             )
     worst = max(a / b for _, a, b in rows)
-    print(f"worst CPU-time ratio {worst:.2f}x (target: at most 1.10x)")
+    what = "instruction" if INSTRUCTIONS else "CPU-time"
+    print(f"worst {what} ratio {worst:.2f}x (target: at most 1.10x)")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ fn bench_file(label: &str, dir: &std::path::Path, file: &str, runs: usize) {
         handler_file: Some(path),
         guard_table: true,
         disk_cache: None,
+        attribute_at: None,
     };
     if runs == 1 {
         black_box(expand_role(attr_tokens, item, &cx));
@@ -153,9 +154,10 @@ fn expand_every_handler(dir: &std::path::Path, handlers: &Handlers) -> usize {
                 handler_file: Some(path),
                 guard_table: false,
                 disk_cache: None,
+                attribute_at: None,
             };
             for position in positions {
-                let out = expand_from_file(&cx, &position).unwrap();
+                let out = expand_from_file(&cx, || Some(position)).unwrap();
                 assert!(out.errors.is_empty(), "{:?}", out.errors);
                 black_box(out.role);
                 expanded += 1;

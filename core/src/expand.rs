@@ -12,6 +12,7 @@ mod cache;
 mod disk;
 
 pub use disk::default_dir as default_cache_dir;
+pub use disk::one_compilation as is_compiler_process;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,11 @@ pub struct MacroContext {
     /// The folder expansions are kept in between compiler processes
     /// ([`default_cache_dir`]); `None`: each process expands every handler again.
     pub disk_cache: Option<PathBuf>,
+    /// Where the compiler read the attribute in `handler_file` (line, 0-based column), given
+    /// only when the compiler read that file itself, as rustc does (not an editor's unsaved
+    /// buffer): the attribute's place then names the handler, and a saved expansion is looked up
+    /// without reading the handler's tokens. `None`: looked up by the handler's position.
+    pub attribute_at: Option<(usize, usize)>,
 }
 
 /// Where the compiler's handler is: its name and the positions of its name and of its body's
@@ -151,8 +157,24 @@ pub fn expand(
 /// With [`MacroContext::disk_cache`], an expansion saved by an earlier process under file-system
 /// answers that all still hold is served without loading anything (`expand::disk`), and a new
 /// one is saved.
-pub fn expand_from_file(cx: &MacroContext, position: &HandlerPosition) -> Option<FileExpansion> {
-    if let Some(saved) = disk::lookup(cx, position) {
+///
+/// `position` says where the compiler's handler is; it is asked only when needed.
+pub fn expand_from_file(
+    cx: &MacroContext,
+    position: impl FnOnce() -> Option<HandlerPosition>,
+) -> Option<FileExpansion> {
+    disk::prepare(cx);
+    let mut later = Some(position);
+    let known = match cx.attribute_at {
+        Some(_) => None,
+        None => Some(later.take().and_then(|f| f())?),
+    };
+    let key = match (cx.attribute_at, &known) {
+        (Some(at), _) => disk::EntryKey::Attribute(at),
+        (None, Some(found)) => disk::EntryKey::Handler(found.clone()),
+        (None, None) => return None,
+    };
+    if let Some(saved) = disk::lookup(cx, &key) {
         let tracked = cache::not_yet_reported(saved.sources.into_iter());
         return Some(FileExpansion {
             role: saved.role,
@@ -161,14 +183,24 @@ pub fn expand_from_file(cx: &MacroContext, position: &HandlerPosition) -> Option
             from_disk: true,
         });
     }
+    let position = match known {
+        Some(found) => found,
+        None => later.take().and_then(|f| f())?,
+    };
+    let position = &position;
     let dir = cx.manifest_dir.as_ref()?;
     let catalog = Catalog::embedded().ok()?;
-    let (found, observations) = cache::with_sources_observed(dir, |sources| {
+    let (found, observations) = cache::with_sources_observed(dir, |sources, base| {
+        let before = sources.files.len();
         load_handler_file(sources, cx, dir);
         let index = match &cx.handler_file {
             Some(file) => sources.file_index(file)?,
             None => file_of_handler(sources, &position.name)?,
         };
+        // Files this process loaded for other handlers outside `src/` (an example that includes
+        // a library file by `#[path]`) can change this handler's analysis: such an expansion
+        // is not what a process without them makes, so it is not saved.
+        let keep = before == base || index == base;
         let (func, attr) = handler_at(&sources.files.get(index)?.ast.items, position)?;
         let out = expand_in(catalog, attr, &func, cx, dir, sources, HandlerLines::Spans);
         // Positions are compared without the file: a span of another file is reported at the
@@ -185,10 +217,12 @@ pub fn expand_from_file(cx: &MacroContext, position: &HandlerPosition) -> Option
             })
             .collect();
         let all_sources = sources.files.iter().map(|f| f.path.clone()).collect();
-        Some((disk::Saved { role: out.role, errors, sources: all_sources }, out.tracked))
+        Some((disk::Saved { role: out.role, errors, sources: all_sources }, out.tracked, keep))
     });
-    let (saved, tracked) = found?;
-    disk::save(cx, position, &saved, &observations);
+    let (saved, tracked, keep) = found?;
+    if keep {
+        disk::save(cx, &key, &saved, &observations);
+    }
     Some(FileExpansion { role: saved.role, tracked, errors: saved.errors, from_disk: false })
 }
 

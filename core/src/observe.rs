@@ -81,21 +81,45 @@ impl Observation {
 thread_local! {
     /// The observations of the recordings in progress, innermost last.
     static LOG: RefCell<Vec<Vec<Observation>>> = const { RefCell::new(Vec::new()) };
+    /// The secret the digests of contents and listings are keyed with ([`set_seed`]).
+    static SEED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Keys the digests of file contents and folder listings taken from now on in this thread with
+/// `seed`: the disk cache keeps a random secret per cache folder, so that nobody who can only
+/// write sources can make two versions of a file look the same to it.
+pub fn set_seed(seed: u64) {
+    SEED.with(|s| s.set(seed));
+}
+
+fn seed() -> u64 {
+    SEED.with(std::cell::Cell::get)
+}
+
+/// Ends a recording even if what it wraps unwinds.
+struct Frame;
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        LOG.with(|log| {
+            let mut log = log.borrow_mut();
+            if let Some(seen) = log.pop()
+                && let Some(outer) = log.last_mut()
+            {
+                outer.extend(seen);
+            }
+        });
+    }
 }
 
 /// Runs `f` and returns what it asked the file system, in order, repeats included. Recordings
 /// nest: an outer one also gets what an inner one saw.
 pub fn recording<R>(f: impl FnOnce() -> R) -> (R, Vec<Observation>) {
     LOG.with(|log| log.borrow_mut().push(Vec::new()));
+    let frame = Frame;
     let out = f();
-    let seen = LOG.with(|log| {
-        let mut log = log.borrow_mut();
-        let seen = log.pop().unwrap_or_default();
-        if let Some(outer) = log.last_mut() {
-            outer.extend(seen.iter().cloned());
-        }
-        seen
-    });
+    let seen = LOG.with(|log| log.borrow().last().cloned().unwrap_or_default());
+    drop(frame);
     (out, seen)
 }
 
@@ -129,6 +153,7 @@ fn names_of(path: &Path) -> Option<Vec<OsString>> {
 
 fn names_digest(names: &[OsString]) -> u64 {
     let mut hasher = Digest::default();
+    hasher.write_u64(seed());
     for name in names {
         hasher.write(name.as_encoded_bytes());
         hasher.write_u8(0xff);
@@ -145,7 +170,7 @@ fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 
 fn contents_digest(read: &std::io::Result<Vec<u8>>) -> Result<u64, String> {
     match read {
-        Ok(bytes) => Ok(bulk_digest(bytes)),
+        Ok(bytes) => Ok(seeded_digest(seed(), bytes)),
         Err(err) => Err(err.to_string()),
     }
 }
@@ -154,8 +179,8 @@ fn contents_digest(read: &std::io::Result<Vec<u8>>) -> Result<u64, String> {
 /// unchanged.
 type FileStamp = Option<(std::time::SystemTime, u64)>;
 
-/// A file's path, the read limit, its stamp and the digest of what was read.
-type RememberedDigest = (PathBuf, u64, FileStamp, Result<u64, String>);
+/// A file's path, the read limit, its stamp, the seed and the digest of what was read.
+type RememberedDigest = (PathBuf, u64, FileStamp, u64, Result<u64, String>);
 
 thread_local! {
     /// Digests of files read to check observations, by path, limit and stamp: several saved
@@ -166,9 +191,12 @@ thread_local! {
 fn remembered_digest(path: &Path, limit: u64) -> Result<u64, String> {
     let stamp: FileStamp =
         std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+    let seed = seed();
     let known = DIGESTS.with(|digests| {
         let digests = digests.borrow();
-        let found = digests.iter().find(|(p, l, s, _)| *l == limit && *s == stamp && p == path);
+        let found = digests
+            .iter()
+            .find(|(p, l, s, k, _)| *l == limit && *s == stamp && *k == seed && p == path);
         found.map(|(.., digest)| digest.clone())
     });
     if let Some(digest) = known.filter(|_| stamp.is_some()) {
@@ -178,7 +206,7 @@ fn remembered_digest(path: &Path, limit: u64) -> Result<u64, String> {
     DIGESTS.with(|digests| {
         let mut digests = digests.borrow_mut();
         digests.retain(|(p, l, ..)| !(*l == limit && p == path));
-        digests.push((path.to_path_buf(), limit, stamp, digest.clone()));
+        digests.push((path.to_path_buf(), limit, stamp, seed, digest.clone()));
     });
     digest
 }
@@ -186,7 +214,12 @@ fn remembered_digest(path: &Path, limit: u64) -> Result<u64, String> {
 /// The digest of a whole file's bytes: four lanes of [`Digest`]'s round over 32-byte blocks,
 /// the rest through [`Digest`]. The blocks are spelled out so that the unoptimised build costs
 /// about ten instructions a byte.
-fn bulk_digest(bytes: &[u8]) -> u64 {
+pub(crate) fn bulk_digest(bytes: &[u8]) -> u64 {
+    seeded_digest(0, bytes)
+}
+
+/// [`bulk_digest`] with its four lanes and its tail started from `seed`.
+fn seeded_digest(seed: u64, bytes: &[u8]) -> u64 {
     fn round(acc: u64, word: u64) -> u64 {
         (acc ^ word.wrapping_mul(PRIME_2).rotate_left(31).wrapping_mul(PRIME_1))
             .rotate_left(27)
@@ -199,7 +232,8 @@ fn bulk_digest(bytes: &[u8]) -> u64 {
         }
         u64::from_le_bytes(array)
     }
-    let (mut a, mut b, mut c, mut d) = (PRIME_1, PRIME_2, PRIME_3, PRIME_1 ^ PRIME_3);
+    let (mut a, mut b, mut c, mut d) =
+        (PRIME_1 ^ seed, PRIME_2 ^ seed, PRIME_3 ^ seed, (PRIME_1 ^ PRIME_3) ^ seed);
     let mut blocks = bytes.chunks_exact(32);
     for block in &mut blocks {
         a = round(a, word(block, 0));
@@ -208,6 +242,7 @@ fn bulk_digest(bytes: &[u8]) -> u64 {
         d = round(d, word(block, 24));
     }
     let mut tail = Digest::default();
+    tail.write_u64(seed);
     tail.write_u64(bytes.len() as u64);
     for lane in [a, b, c, d] {
         tail.write_u64(lane);

@@ -58,8 +58,9 @@ fn the_handler_is_found_by_name_where_the_compiler_names_no_file() {
         handler_file: None,
         guard_table: false,
         disk_cache: None,
+        attribute_at: None,
     };
-    let out = expand_from_file(&cx, &position(&dir)).expect("found in the cached sources");
+    let out = expand_from_file(&cx, || Some(position(&dir))).expect("found in the cached sources");
     assert!(out.errors.is_empty(), "{:?}", messages(&out.errors));
     assert!(out.role.to_string().contains("s3:GetObject"), "{}", out.role);
 }
@@ -72,13 +73,14 @@ fn a_changed_file_is_read_again() {
         handler_file: Some(dir.join("src/lib.rs")),
         guard_table: false,
         disk_cache: None,
+        attribute_at: None,
     };
-    let first = expand_from_file(&cx, &position(&dir)).unwrap();
+    let first = expand_from_file(&cx, || Some(position(&dir))).unwrap();
     assert!(first.errors.is_empty(), "{:?}", messages(&first.errors));
     assert_eq!(first.tracked.len(), 1, "the file is reported to the compiler once");
     // The same process, the file edited: a delete the declaration does not cover.
     write_crate("changed", "s3.delete_object().bucket(&bucket).key(\"k\").send().await?;");
-    let second = expand_from_file(&cx, &position(&dir)).unwrap();
+    let second = expand_from_file(&cx, || Some(position(&dir))).unwrap();
     let errors = messages(&second.errors);
     assert!(errors.iter().any(|m| m.contains("s3:DeleteObject")), "{errors:?}");
     assert!(second.tracked.is_empty(), "already reported: {:?}", second.tracked);
@@ -92,11 +94,12 @@ fn a_handler_not_in_its_file_falls_back_to_the_compiler_tokens() {
         handler_file: Some(dir.join("src/lib.rs")),
         guard_table: false,
         disk_cache: None,
+        attribute_at: None,
     };
     // A handler written by a macro: its position matches nothing in the file.
     let mut elsewhere = position(&dir);
     elsewhere.name_at.0 += 40;
-    assert!(expand_from_file(&cx, &elsewhere).is_none());
+    assert!(expand_from_file(&cx, || Some(elsewhere)).is_none());
     let text = HANDLER.replace("CALL", "s3.delete_object().bucket(&bucket).send().await?;");
     let file = syn::parse_file(&text).unwrap();
     let syn::Item::Fn(mut func) = file.items[0].clone() else { panic!("no fn") };
@@ -163,9 +166,10 @@ fn expand_in_new_process(dir: &Path, cache: &Path) -> leastpriv_core::expand::Fi
         handler_file: Some(dir.join("src/lib.rs")),
         guard_table: true,
         disk_cache: Some(cache.to_path_buf()),
+        attribute_at: None,
     };
     let position = lib_position(dir);
-    std::thread::spawn(move || expand_from_file(&cx, &position).unwrap()).join().unwrap()
+    std::thread::spawn(move || expand_from_file(&cx, || Some(position)).unwrap()).join().unwrap()
 }
 
 #[test]
@@ -231,7 +235,7 @@ fn a_damaged_cache_is_a_miss_never_an_error() {
             }
         }
     }
-    assert_eq!(damaged, 2, "one state's answers and one handler");
+    assert_eq!(damaged, 3, "the secret, one state's answers and one handler");
     let second = expand_in_new_process(&dir, &cache);
     assert!(!second.from_disk);
     assert_eq!(second.role, first.role);
@@ -281,8 +285,9 @@ fn a_crate_with_handlers_in_many_files_is_served_whole_by_the_next_process() {
                         handler_file: Some(file),
                         guard_table: false,
                         disk_cache: Some(cache.clone()),
+                        attribute_at: None,
                     };
-                    let out = expand_from_file(&cx, &position).unwrap();
+                    let out = expand_from_file(&cx, || Some(position)).unwrap();
                     assert!(out.errors.is_empty(), "{:?}", out.errors);
                     out.from_disk
                 })
@@ -293,5 +298,48 @@ fn a_crate_with_handlers_in_many_files_is_served_whole_by_the_next_process() {
     };
     assert_eq!(every_handler(dir.clone(), cache.clone()), vec![false; files]);
     assert_eq!(every_handler(dir.clone(), cache.clone()), vec![true; files], "all kept");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn in_a_compiler_process_the_attribute_place_finds_the_saved_expansion_without_the_tokens() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static ASKED: AtomicUsize = AtomicUsize::new(0);
+    let (dir, cache) = write_two_file_crate("attribute-place", "get_object");
+    let run = |dir: PathBuf, cache: PathBuf| {
+        std::thread::spawn(move || {
+            let cx = MacroContext {
+                handler_file: Some(dir.join("src/lib.rs")),
+                manifest_dir: Some(dir.clone()),
+                guard_table: false,
+                disk_cache: Some(cache),
+                // The attribute is on line 3 (after `mod helper;` and a blank line).
+                attribute_at: Some((3, 0)),
+            };
+            expand_from_file(&cx, || {
+                ASKED.fetch_add(1, Ordering::SeqCst);
+                Some(lib_position(&dir))
+            })
+            .unwrap()
+        })
+        .join()
+        .unwrap()
+    };
+    let first = run(dir.clone(), cache.clone());
+    assert!(!first.from_disk);
+    assert_eq!(ASKED.load(Ordering::SeqCst), 1, "a miss needs the handler's position");
+    let second = run(dir.clone(), cache.clone());
+    assert!(second.from_disk);
+    assert_eq!(second.role, first.role);
+    assert_eq!(ASKED.load(Ordering::SeqCst), 1, "a hit never reads the handler's tokens");
+    // Edited: the same place now holds a different handler body; the state no longer holds.
+    write_helper(&dir, "delete_object");
+    let edited = run(dir.clone(), cache.clone());
+    assert!(!edited.from_disk);
+    assert!(
+        edited.errors.iter().any(|(_, m)| m.contains("s3:DeleteObject")),
+        "{:?}",
+        edited.errors
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -64,6 +64,7 @@ fn every_example_handler_decodes_to_its_role() {
                     handler_file: Some(file.clone()),
                     guard_table,
                     disk_cache: None,
+                    attribute_at: None,
                 };
                 let out = expand(attr.clone(), func.to_token_stream(), &cx, HandlerLines::Spans);
                 assert!(out.errors.is_empty(), "{}: {:?}", file.display(), out.errors);

@@ -23,18 +23,25 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
     proc_macro2::fallback::force();
     let manifest_dir: Option<std::path::PathBuf> =
         std::env::var_os("CARGO_MANIFEST_DIR").map(Into::into);
+    let site = Span::call_site();
+    // In a compiler process the tokens are the file's, so the attribute's place names the
+    // handler: a saved expansion is found without reading the handler's tokens.
+    let attribute_at = leastpriv_core::expand::is_compiler_process()
+        .then(|| site.column().checked_sub(1).map(|column| (site.line(), column)))
+        .flatten();
     let cx = leastpriv_core::expand::MacroContext {
         disk_cache: manifest_dir.as_deref().and_then(leastpriv_core::expand::default_cache_dir),
         manifest_dir,
-        handler_file: Span::call_site().local_file(),
+        handler_file: site.local_file(),
         guard_table: cfg!(feature = "runtime"),
+        attribute_at,
     };
     // The usual case: the handler is in its file as the compiler read it, saved on disk by an
     // earlier compiler process or already parsed by the engine for an earlier handler; nothing
     // is re-parsed and spans are looked up only for errors (each compiler token's position is a
     // call into the compiler: thousands per handler).
-    if let Some(expansion) = handler_position(&item)
-        .and_then(|position| leastpriv_core::expand::expand_from_file(&cx, &position))
+    if let Some(expansion) =
+        leastpriv_core::expand::expand_from_file(&cx, || handler_position(&item))
     {
         return finish_from_file(item, &attr, expansion);
     }

@@ -30,13 +30,16 @@ fn stamp(path: &Path) -> Stamp {
 
 struct Loaded {
     sources: CrateSources,
+    /// How many files the crate's own loading gave; later ones came with handler files outside
+    /// `src/` (an example, a test).
+    base: usize,
     stamps: Vec<(PathBuf, Stamp)>,
     /// Every answer the file system gave while these sources were loaded and used.
     observations: BTreeSet<Observation>,
 }
 
 impl Loaded {
-    fn new(sources: CrateSources, observations: BTreeSet<Observation>) -> Self {
+    fn new(sources: CrateSources, base: usize, observations: BTreeSet<Observation>) -> Self {
         let paths = sources
             .files
             .iter()
@@ -44,7 +47,7 @@ impl Loaded {
             .chain(sources.errors.iter().map(|(p, _)| p.clone()))
             .chain(sources.watched.iter().cloned());
         let stamps = paths.map(|p| (stamp(&p), p)).map(|(s, p)| (p, s)).collect();
-        Self { sources, stamps, observations }
+        Self { sources, base, stamps, observations }
     }
 
     fn is_fresh(&self) -> bool {
@@ -65,14 +68,16 @@ thread_local! {
 /// loaded them yet or a file they came from changed since. `f` may add files (a handler outside
 /// `src/`); they are kept and watched like the rest.
 pub(crate) fn with_sources<R>(dir: &Path, f: impl FnOnce(&mut CrateSources) -> R) -> R {
-    with_sources_observed(dir, f).0
+    with_sources_observed(dir, |sources, _| f(sources)).0
 }
 
 /// [`with_sources`], also returning every answer the file system gave for these sources, from
-/// their loading to the end of `f` (what an expansion made from them depends on).
+/// their loading to the end of `f` (what an expansion made from them depends on). `f` is also
+/// told how many of the files the crate's own loading gave (the others came with handler files
+/// outside `src/`).
 pub(crate) fn with_sources_observed<R>(
     dir: &Path,
-    f: impl FnOnce(&mut CrateSources) -> R,
+    f: impl FnOnce(&mut CrateSources, usize) -> R,
 ) -> (R, BTreeSet<Observation>) {
     CRATES.with(|crates| {
         let mut crates = crates.borrow_mut();
@@ -81,14 +86,16 @@ pub(crate) fn with_sources_observed<R>(
         }
         let loaded = crates.entry(dir.to_path_buf()).or_insert_with(|| {
             let (sources, seen) = observe::recording(|| crate::pipeline::load_sources(dir, true));
-            Loaded::new(sources, seen.into_iter().collect())
+            let base = sources.files.len();
+            Loaded::new(sources, base, seen.into_iter().collect())
         });
         let files = loaded.sources.files.len();
-        let (out, seen) = observe::recording(|| f(&mut loaded.sources));
+        let base = loaded.base;
+        let (out, seen) = observe::recording(|| f(&mut loaded.sources, base));
         loaded.observations.extend(seen);
         if loaded.sources.files.len() != files {
             let observations = std::mem::take(&mut loaded.observations);
-            *loaded = Loaded::new(std::mem::take(&mut loaded.sources), observations);
+            *loaded = Loaded::new(std::mem::take(&mut loaded.sources), base, observations);
         }
         (out, loaded.observations.clone())
     })

@@ -7,16 +7,22 @@
 //! and what the file system said while the crate was loaded ([`crate::observe`]: the contents of
 //! every source file and manifest read, every probe for a module file, every folder listed, every
 //! path resolved). So each expansion is saved under a *state*: the set of those answers, plus the
-//! contents of the nearest `Cargo.lock` (a dependency update, such as a new `syn`, starts over).
-//! A later process replays a state's answers once (file contents are compared by digest, so a
-//! touch that changes no byte keeps the state) and then serves every handler saved under it
-//! without parsing anything.
+//! contents of every `Cargo.lock` above the crate (a dependency update starts over). A later
+//! process replays a state's answers once (contents are compared by a digest keyed with the
+//! cache folder's random secret, `seed`, so a touch that changes no byte keeps the state and
+//! nobody who only writes sources can forge a match) and then serves every handler saved under
+//! it without parsing anything.
 //!
-//! Layout, under the cache folder ([`default_dir`]):
-//! `<engine build, crate folder, guard flag>/<state digest>/deps` (the answers) and one file per
-//! handler position next to it. At most [`KEPT_STATES`] states are kept per crate. Files are
-//! written to a temporary name and renamed, so a reader never sees half of one; anything
-//! unreadable is a miss, never an error.
+//! The engine is named by its build script's identity and, on Linux, by the path, size and time
+//! of the library the process loaded it from (a rebuild for any reason is a new engine).
+//! Expansions made while the process also held files of other handlers outside `src/` are not
+//! saved (they may differ from what a process without those files makes).
+//!
+//! Layout, under the cache folder ([`default_dir`]): `seed`, then
+//! `<engine, crate folder, guard flag>/<state digest>/deps` (the answers) and one file per
+//! handler next to it. At most [`KEPT_STATES`] states are kept per crate besides those the
+//! current process wrote. Files are written to a temporary name and renamed, so a reader never
+//! sees half of one; anything unreadable is a miss, never an error.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -31,7 +37,7 @@ use crate::observe::{self, Observation};
 /// How many states of one crate are kept besides those the current process wrote: enough for
 /// the library, its tests and a few examples compiled side by side, each of which loads a
 /// slightly different set of files.
-const KEPT_STATES: usize = 8;
+const KEPT_STATES: usize = 32;
 
 /// The identity of this build of the engine (see `core/build.rs`).
 const ENGINE_BUILD: &str = env!("LEASTPRIV_ENGINE_BUILD");
@@ -88,9 +94,11 @@ fn find_default_dir(manifest_dir: &Path) -> Option<PathBuf> {
     target.is_dir().then(|| target.join("leastpriv-cache"))
 }
 
-/// Where one crate's states are kept.
+/// Where one crate's states are kept, and the cache folder's secret for digests.
+#[derive(Clone)]
 struct Store {
     dir: PathBuf,
+    seed: u64,
 }
 
 /// What this process knows of one state folder.
@@ -105,7 +113,7 @@ struct Checked {
 /// crate's sources once, at its start, so an answer checked once holds for its whole life, as
 /// the compiler's own reading does. Any other host (rust-analyzer's proc-macro server lives as
 /// long as the editor) re-checks a state's stamps on every look-up, and lists the states again.
-fn one_compilation() -> bool {
+pub fn one_compilation() -> bool {
     static ONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ONE.get_or_init(|| {
         // The name the process was started as (a tool such as valgrind runs rustc under its own
@@ -140,6 +148,8 @@ thread_local! {
     /// The states this process wrote: never removed by it. One process can write several (the
     /// answers grow as handlers of further files are expanded), and all are needed next time.
     static WRITTEN: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+    /// The answers about the Cargo.lock files above each crate folder, asked once.
+    static LOCKS: RefCell<Vec<(PathBuf, Vec<Observation>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// What a crate's store depends on: the cache folder, the crate's folder, the guard flag.
@@ -147,6 +157,79 @@ type StoreKey = (PathBuf, PathBuf, bool);
 
 /// What [`default_dir`] depends on.
 type DirKey = (PathBuf, Option<std::ffi::OsString>, Option<std::ffi::OsString>);
+
+/// This build of the engine: the identity `core/build.rs` gives it and, where the system says
+/// (Linux's `/proc/self/maps`), the path, size and modification time of the library it was
+/// loaded from, which change whenever anything it is linked from is rebuilt (a dependency, a
+/// feature) even when the build script did not run again. `None` when that library was
+/// replaced while loaded: this process then saves nothing.
+fn engine_identity() -> Option<&'static str> {
+    static IDENTITY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    IDENTITY
+        .get_or_init(|| {
+            let library = loaded_library()?;
+            Some(format!("{ENGINE_BUILD}|{library}"))
+        })
+        .as_deref()
+}
+
+fn loaded_library() -> Option<String> {
+    let here = loaded_library as fn() -> Option<String> as usize;
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        // Not Linux: the build script's identity and the Cargo.lock answers stand alone.
+        return Some(String::new());
+    };
+    for line in maps.lines() {
+        let Some((range, mut rest)) = line.split_once(' ') else { continue };
+        let Some((low, high)) = range.split_once('-') else { continue };
+        let (Ok(low), Ok(high)) = (usize::from_str_radix(low, 16), usize::from_str_radix(high, 16))
+        else {
+            continue;
+        };
+        if !(low..high).contains(&here) {
+            continue;
+        }
+        // Permissions, offset, device and inode come before the path.
+        for _ in 0..4 {
+            rest = rest.trim_start().split_once(' ').map_or("", |(_, r)| r);
+        }
+        let path = rest.trim();
+        if path.is_empty() || path.ends_with("(deleted)") {
+            return None;
+        }
+        let meta = std::fs::metadata(path).ok()?;
+        return Some(format!("{path}|{}|{:?}", meta.len(), meta.modified().ok()?));
+    }
+    Some(String::new())
+}
+
+/// The secret of the cache folder `root` (a random number kept in `root/seed`, made by the first
+/// process that needs it), or `None` when it can be neither read nor made.
+fn seed_of(root: &Path) -> Option<u64> {
+    let path = root.join("seed");
+    let read = || {
+        let text = std::fs::read_to_string(&path).ok()?;
+        u64::from_str_radix(text.trim(), 16).ok()
+    };
+    if let Some(seed) = read() {
+        return Some(seed);
+    }
+    use std::hash::BuildHasher as _;
+    let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    std::fs::create_dir_all(root).ok()?;
+    write_atomically(&path, &format!("{random:016x}\n"))?;
+    // Two processes may race to make it: the one on disk wins.
+    read()
+}
+
+/// Keys this thread's digests with the secret of the cache folder `cx` uses, before anything is
+/// loaded or looked up.
+pub(crate) fn prepare(cx: &MacroContext) {
+    let _ = with_store(cx, |store| {
+        observe::set_seed(store.seed);
+        Some(())
+    });
+}
 
 fn digest(value: impl Hash) -> String {
     let mut hasher = observe::Digest::default();
@@ -161,25 +244,47 @@ fn with_store<R>(cx: &MacroContext, f: impl FnOnce(&Store) -> Option<R>) -> Opti
     let key = (root.clone(), manifest_dir.clone(), cx.guard_table);
     let known = STORES.with(|stores| {
         let stores = stores.borrow();
-        stores.iter().find(|(k, _)| *k == key).map(|(_, store)| store.dir.clone())
+        stores.iter().find(|(k, _)| *k == key).map(|(_, store)| store.clone())
     });
-    let dir = known.unwrap_or_else(|| {
-        let dir = root.join(digest((ENGINE_BUILD, manifest_dir, cx.guard_table)));
-        STORES.with(|stores| stores.borrow_mut().push((key, Store { dir: dir.clone() })));
-        dir
-    });
-    f(&Store { dir })
+    let store = match known {
+        Some(store) => store,
+        None => {
+            let dir = root.join(digest((engine_identity()?, manifest_dir, cx.guard_table)));
+            let store = Store { dir, seed: seed_of(root)? };
+            STORES.with(|stores| stores.borrow_mut().push((key, store.clone())));
+            store
+        }
+    };
+    f(&store)
 }
 
-/// The file name of the handler at `position` (with the file the compiler names).
-fn entry_name(cx: &MacroContext, position: &HandlerPosition) -> String {
-    digest((&cx.handler_file, &position.name, position.name_at, position.end_at))
+/// What names a handler among a state's saved expansions, with the file the compiler names.
+#[derive(Debug, Clone)]
+pub(crate) enum EntryKey {
+    /// Where the compiler read the attribute ([`MacroContext::attribute_at`]): one handler per
+    /// place in a file of given contents.
+    Attribute((usize, usize)),
+    /// The handler's name and extent, as the compiler's tokens give them.
+    Handler(HandlerPosition),
 }
 
-/// The saved expansion of the handler at `position`, when one was saved under a state that
-/// still holds.
-pub(crate) fn lookup(cx: &MacroContext, position: &HandlerPosition) -> Option<Saved> {
-    let entry = entry_name(cx, position);
+/// The file name of a handler's saved expansion.
+fn entry_name(cx: &MacroContext, key: &EntryKey) -> String {
+    let file = cx.handler_file.as_deref().and_then(Path::to_str).unwrap_or("");
+    let text = match key {
+        EntryKey::Attribute((line, column)) => format!("{file}\0attribute {line}:{column}"),
+        EntryKey::Handler(p) => format!(
+            "{file}\0handler {} {}:{} {}:{}",
+            p.name, p.name_at.0, p.name_at.1, p.end_at.0, p.end_at.1
+        ),
+    };
+    format!("{:016x}", observe::bulk_digest(text.as_bytes()))
+}
+
+/// The saved expansion of the handler `key` names, when one was saved under a state that still
+/// holds.
+pub(crate) fn lookup(cx: &MacroContext, key: &EntryKey) -> Option<Saved> {
+    let entry = entry_name(cx, key);
     with_store(cx, |store| {
         let states = if one_compilation() {
             LISTED.with(|listed| {
@@ -244,32 +349,46 @@ fn state_holds(state: &Path) -> bool {
     })
 }
 
-/// Saves the expansion of the handler at `position`, made from sources whose loading asked
+/// Saves the expansion of the handler `key` names, made from sources whose loading asked
 /// `observations`. Failing to write is not an error: the next process expands again.
 pub(crate) fn save(
     cx: &MacroContext,
-    position: &HandlerPosition,
+    key: &EntryKey,
     saved: &Saved,
     observations: &BTreeSet<Observation>,
 ) {
-    let entry = entry_name(cx, position);
+    let entry = entry_name(cx, key);
     let _ = with_store(cx, |store| {
-        // The nearest Cargo.lock: a dependency update (a new syn, say) starts a new state.
-        let ((), lock) = observe::recording(|| {
-            let dir = cx
-                .manifest_dir
-                .as_deref()
-                .and_then(|d| d.ancestors().find(|d| observe::is_file(&d.join("Cargo.lock"))));
-            if let Some(dir) = dir {
-                let _ = observe::read(&dir.join("Cargo.lock"), u64::MAX);
+        // Every Cargo.lock above the crate (a member's stray one as well as the workspace's): a
+        // dependency update (a new syn, say) starts a new state.
+        let lock = LOCKS.with(|locks| {
+            let mut locks = locks.borrow_mut();
+            let dir = cx.manifest_dir.clone().unwrap_or_default();
+            if let Some((_, seen)) = locks.iter().find(|(d, _)| *d == dir) {
+                return seen.clone();
             }
+            let ((), seen) = observe::recording(|| {
+                for ancestor in dir.ancestors() {
+                    let lock = ancestor.join("Cargo.lock");
+                    if observe::is_file(&lock) {
+                        let _ = observe::read(&lock, u64::MAX);
+                    }
+                }
+            });
+            locks.push((dir, seen.clone()));
+            seen
         });
         let mut all: BTreeSet<&Observation> = observations.iter().collect();
         all.extend(lock.iter());
         let deps = write_deps(all.into_iter())?;
         let state = store.dir.join(digest(&deps));
-        // Written when missing or damaged; a concurrent writer writes the same text.
-        if std::fs::read_to_string(state.join("deps")).ok().as_deref() != Some(deps.as_str()) {
+        // Written when missing; a concurrent writer writes the same text. A damaged one is
+        // removed with every expansion saved beside it.
+        let on_disk = std::fs::read_to_string(state.join("deps")).ok();
+        if on_disk.as_deref() != Some(deps.as_str()) {
+            if on_disk.is_some() {
+                std::fs::remove_dir_all(&state).ok()?;
+            }
             std::fs::create_dir_all(&state).ok()?;
             write_atomically(&state.join("deps"), &deps)?;
             WRITTEN.with(|written| written.borrow_mut().push(state.clone()));
