@@ -232,6 +232,7 @@ def main() -> None:
         crates = {kind: generate(n, kind) for kind in kinds}
         # Cold round: builds the dependencies (and the macro crates) once; not counted.
         counting, INSTRUCTIONS = INSTRUCTIONS, False
+        EDIT = None
         for root in crates.values():
             cargo_check(root, target)
         INSTRUCTIONS = counting
