@@ -42,9 +42,10 @@ pub struct MacroContext {
     /// ([`default_cache_dir`]); `None`: each process expands every handler again.
     pub disk_cache: Option<PathBuf>,
     /// Where the compiler read the attribute in `handler_file` (line, 0-based column), given
-    /// only when the compiler read that file itself, as rustc does (not an editor's unsaved
-    /// buffer): the attribute's place then names the handler, and a saved expansion is looked up
-    /// without reading the handler's tokens. `None`: looked up by the handler's position.
+    /// only when the compiler names that file and read it itself, as rustc does (not an
+    /// editor's unsaved buffer): the attribute's place then names the handler, and a saved
+    /// expansion is looked up without reading the handler's tokens. `None`: looked up by the
+    /// handler's position.
     pub attribute_at: Option<(usize, usize)>,
 }
 
@@ -165,11 +166,13 @@ pub fn expand_from_file(
 ) -> Option<FileExpansion> {
     disk::prepare(cx);
     let mut later = Some(position);
-    let known = match cx.attribute_at {
+    // The attribute's place names a handler only within a named file.
+    let attribute_at = cx.attribute_at.filter(|_| cx.handler_file.is_some());
+    let known = match attribute_at {
         Some(_) => None,
         None => Some(later.take().and_then(|f| f())?),
     };
-    let key = match (cx.attribute_at, &known) {
+    let key = match (attribute_at, &known) {
         (Some(at), _) => disk::EntryKey::Attribute(at),
         (None, Some(found)) => disk::EntryKey::Handler(found.clone()),
         (None, None) => return None,

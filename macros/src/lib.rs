@@ -24,15 +24,16 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
     let manifest_dir: Option<std::path::PathBuf> =
         std::env::var_os("CARGO_MANIFEST_DIR").map(Into::into);
     let site = Span::call_site();
-    // In a compiler process the tokens are the file's, so the attribute's place names the
-    // handler: a saved expansion is found without reading the handler's tokens.
-    let attribute_at = leastpriv_core::expand::is_compiler_process()
+    let handler_file = site.local_file();
+    // In a compiler process the tokens are the file's, so the attribute's place in its file
+    // names the handler: a saved expansion is found without reading the handler's tokens.
+    let attribute_at = (leastpriv_core::expand::is_compiler_process() && handler_file.is_some())
         .then(|| site.column().checked_sub(1).map(|column| (site.line(), column)))
         .flatten();
     let cx = leastpriv_core::expand::MacroContext {
         disk_cache: manifest_dir.as_deref().and_then(leastpriv_core::expand::default_cache_dir),
         manifest_dir,
-        handler_file: site.local_file(),
+        handler_file,
         guard_table: cfg!(feature = "runtime"),
         attribute_at,
     };
