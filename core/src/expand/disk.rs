@@ -270,15 +270,20 @@ pub(crate) enum EntryKey {
 
 /// The file name of a handler's saved expansion.
 fn entry_name(cx: &MacroContext, key: &EntryKey) -> String {
-    let file = cx.handler_file.as_deref().and_then(Path::to_str).unwrap_or("");
-    let text = match key {
-        EntryKey::Attribute((line, column)) => format!("{file}\0attribute {line}:{column}"),
+    // The file's own bytes: two names must never meet in one text (a lossy form could).
+    let mut text: Vec<u8> = match &cx.handler_file {
+        Some(file) => [b"file ", file.as_os_str().as_encoded_bytes()].concat(),
+        None => b"no file".to_vec(),
+    };
+    let rest = match key {
+        EntryKey::Attribute((line, column)) => format!("\0attribute {line}:{column}"),
         EntryKey::Handler(p) => format!(
-            "{file}\0handler {} {}:{} {}:{}",
+            "\0handler {} {}:{} {}:{}",
             p.name, p.name_at.0, p.name_at.1, p.end_at.0, p.end_at.1
         ),
     };
-    format!("{:016x}", observe::bulk_digest(text.as_bytes()))
+    text.extend_from_slice(rest.as_bytes());
+    format!("{:016x}", observe::bulk_digest(&text))
 }
 
 /// The saved expansion of the handler `key` names, when one was saved under a state that still
