@@ -343,3 +343,55 @@ fn in_a_compiler_process_the_attribute_place_finds_the_saved_expansion_without_t
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_expansion_made_beside_another_handlers_extra_files_is_not_saved() {
+    let (dir, cache) = write_two_file_crate("extras", "get_object");
+    // An example with its own handler: compiling it loads examples/tool.rs beside the crate.
+    std::fs::create_dir_all(dir.join("examples")).unwrap();
+    let example = HANDLER.replace("CALL", "").replace("pub async fn handler", "pub async fn tool");
+    std::fs::write(dir.join("examples/tool.rs"), format!("{example}\nfn main() {{}}\n")).unwrap();
+    let example_position = {
+        let text = std::fs::read_to_string(dir.join("examples/tool.rs")).unwrap();
+        let ast = syn::parse_file(&text).unwrap();
+        let syn::Item::Fn(func) = &ast.items[0] else { panic!("no fn") };
+        let (name, end) =
+            (func.sig.ident.span().start(), func.block.brace_token.span.close().end());
+        HandlerPosition {
+            name: "tool".to_owned(),
+            name_at: (name.line, name.column),
+            end_at: (end.line, end.column),
+        }
+    };
+    let context = |file: &str| MacroContext {
+        manifest_dir: Some(dir.clone()),
+        handler_file: Some(dir.join(file)),
+        guard_table: false,
+        disk_cache: Some(cache.clone()),
+        attribute_at: None,
+    };
+    let (example_cx, lib_cx) = (context("examples/tool.rs"), context("src/lib.rs"));
+    let lib_position = lib_position(&dir);
+    // One process: the example's handler first, then the library's.
+    let (tool, lib) = std::thread::spawn({
+        let (example_cx, lib_cx, lib_position) =
+            (example_cx.clone(), lib_cx.clone(), lib_position.clone());
+        move || {
+            let tool = expand_from_file(&example_cx, || Some(example_position)).unwrap();
+            let lib = expand_from_file(&lib_cx, || Some(lib_position)).unwrap();
+            (tool, lib)
+        }
+    })
+    .join()
+    .unwrap();
+    assert!(!tool.from_disk && !lib.from_disk);
+    // The example's own handler was saved; the library's, made with the example loaded, was not.
+    let again = std::thread::spawn(move || {
+        let lib = expand_from_file(&lib_cx, || Some(lib_position)).unwrap();
+        lib.from_disk
+    })
+    .join()
+    .unwrap();
+    assert!(!again, "made beside another target's files: not saved");
+    let _ = std::fs::remove_dir_all(&dir);
+}
