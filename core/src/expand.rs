@@ -166,16 +166,14 @@ pub fn expand_from_file(
 ) -> Option<FileExpansion> {
     disk::prepare(cx);
     let mut later = Some(position);
-    // The attribute's place names a handler only within a named file.
-    let attribute_at = cx.attribute_at.filter(|_| cx.handler_file.is_some());
-    let known = match attribute_at {
-        Some(_) => None,
-        None => Some(later.take().and_then(|f| f())?),
-    };
-    let key = match (attribute_at, &known) {
-        (Some(at), _) => disk::EntryKey::Attribute(at),
-        (None, Some(found)) => disk::EntryKey::Handler(found.clone()),
-        (None, None) => return None,
+    // The attribute's place names a handler only within a named file; otherwise the handler's
+    // position is the key, and is asked for now.
+    let (key, known) = match cx.attribute_at.filter(|_| cx.handler_file.is_some()) {
+        Some(at) => (disk::EntryKey::Attribute(at), None),
+        None => {
+            let found = later.take().and_then(|f| f())?;
+            (disk::EntryKey::Handler(found.clone()), Some(found))
+        }
     };
     if let Some(saved) = disk::lookup(cx, &key) {
         let tracked = cache::not_yet_reported(saved.sources.into_iter());

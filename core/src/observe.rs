@@ -218,20 +218,25 @@ pub(crate) fn bulk_digest(bytes: &[u8]) -> u64 {
     seeded_digest(0, bytes)
 }
 
+/// xxHash64's round: `word` mixed into `acc`.
+fn round(acc: u64, word: u64) -> u64 {
+    (acc ^ word.wrapping_mul(PRIME_2).rotate_left(31).wrapping_mul(PRIME_1))
+        .rotate_left(27)
+        .wrapping_mul(PRIME_1)
+        .wrapping_add(PRIME_3)
+}
+
+/// The little-endian word at `at` in `bytes` (zero past the end).
+fn word(bytes: &[u8], at: usize) -> u64 {
+    let mut array = [0u8; 8];
+    if let Some(slice) = bytes.get(at..at + 8) {
+        array.copy_from_slice(slice);
+    }
+    u64::from_le_bytes(array)
+}
+
 /// [`bulk_digest`] with its four lanes and its tail started from `seed`.
 fn seeded_digest(seed: u64, bytes: &[u8]) -> u64 {
-    fn round(acc: u64, word: u64) -> u64 {
-        (acc ^ word.wrapping_mul(PRIME_2).rotate_left(31).wrapping_mul(PRIME_1))
-            .rotate_left(27)
-            .wrapping_mul(PRIME_1)
-    }
-    fn word(block: &[u8], at: usize) -> u64 {
-        let mut array = [0u8; 8];
-        if let Some(slice) = block.get(at..at + 8) {
-            array.copy_from_slice(slice);
-        }
-        u64::from_le_bytes(array)
-    }
     let (mut a, mut b, mut c, mut d) =
         (PRIME_1 ^ seed, PRIME_2 ^ seed, PRIME_3 ^ seed, (PRIME_1 ^ PRIME_3) ^ seed);
     let mut blocks = bytes.chunks_exact(32);
@@ -252,9 +257,9 @@ fn seeded_digest(seed: u64, bytes: &[u8]) -> u64 {
 }
 
 /// A 64-bit digest of bytes, stable across processes and builds: the round and the final mix
-/// of xxHash64, one lane. Not for adversaries (whoever can write the sources decides the role
-/// anyway); it must tell apart two versions of a file, and be cheap in the unoptimised build a
-/// proc macro gets, where std's SipHash costs about fifty instructions a byte.
+/// of xxHash64, one lane. Cheap in the unoptimised build a proc macro gets, where std's SipHash
+/// costs about fifty instructions a byte. Not collision-resistant by itself: the digests that
+/// decide whether a saved expansion holds are keyed with a secret seed ([`set_seed`]).
 #[derive(Debug, Clone)]
 pub struct Digest {
     acc: u64,
@@ -273,15 +278,6 @@ impl Default for Digest {
     }
 }
 
-impl Digest {
-    fn round(&mut self, word: u64) {
-        self.acc = (self.acc ^ word.wrapping_mul(PRIME_2).rotate_left(31).wrapping_mul(PRIME_1))
-            .rotate_left(27)
-            .wrapping_mul(PRIME_1)
-            .wrapping_add(PRIME_3);
-    }
-}
-
 impl Hasher for Digest {
     fn write(&mut self, mut bytes: &[u8]) {
         while self.tail_len > 0 && !bytes.is_empty() {
@@ -294,14 +290,12 @@ impl Hasher for Digest {
             self.tail_len += 1;
             if self.tail_len == 8 {
                 self.tail_len = 0;
-                self.round(u64::from_le_bytes(self.tail));
+                self.acc = round(self.acc, u64::from_le_bytes(self.tail));
             }
         }
         let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut array = [0u8; 8];
-            array.copy_from_slice(word);
-            self.round(u64::from_le_bytes(array));
+        for chunk in &mut words {
+            self.acc = round(self.acc, word(chunk, 0));
         }
         for &byte in words.remainder() {
             if let Some(slot) = self.tail.get_mut(self.tail_len) {

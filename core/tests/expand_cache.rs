@@ -18,31 +18,62 @@ pub async fn handler(s3: &aws_sdk_s3::Client) -> Result<(), aws_sdk_s3::Error> {
 }
 "#;
 
-fn write_crate(name: &str, extra_call: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("leastpriv-expand-cache-{name}"));
+/// The folder of this test process's scratch crate `name`.
+fn crate_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("leastpriv-expand-cache-{name}-{}", std::process::id()))
+}
+
+/// An empty scratch crate (a manifest depending on aws-sdk-s3, an empty `src/`), fresh each time.
+fn scratch_crate(name: &str) -> PathBuf {
+    let dir = crate_dir(name);
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
-        "[package]\nname = \"cached\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-         [dependencies]\naws-sdk-s3 = \"1\"\n",
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [dependencies]\naws-sdk-s3 = \"1\"\n"
+        ),
     )
     .unwrap();
+    dir
+}
+
+/// A one-file crate whose handler also makes `extra_call`; written again in place when it exists.
+fn write_crate(name: &str, extra_call: &str) -> PathBuf {
+    let dir = crate_dir(name);
+    if !dir.join("Cargo.toml").is_file() {
+        scratch_crate(name);
+    }
     std::fs::write(dir.join("src/lib.rs"), HANDLER.replace("CALL", extra_call)).unwrap();
     dir
 }
 
-/// The handler's position as the compiler would give it for `src/lib.rs`.
-fn position(dir: &Path) -> HandlerPosition {
-    let text = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
-    let file = syn::parse_file(&text).unwrap();
-    let syn::Item::Fn(func) = &file.items[0] else { panic!("no fn") };
-    let name = func.sig.ident.span().start();
+/// Where the compiler would say the function `name` of `file` is (its name's start, its body's
+/// end), as the macro reads it off the compiler's spans.
+fn position_in(file: &Path, name: &str) -> HandlerPosition {
+    let text = std::fs::read_to_string(file).unwrap();
+    let ast = syn::parse_file(&text).unwrap();
+    let func = ast
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Fn(func) if func.sig.ident == name => Some(func),
+            _ => None,
+        })
+        .unwrap();
+    let start = func.sig.ident.span().start();
     let end = func.block.brace_token.span.close().end();
     HandlerPosition {
-        name: "handler".to_owned(),
-        name_at: (name.line, name.column),
+        name: name.to_owned(),
+        name_at: (start.line, start.column),
         end_at: (end.line, end.column),
     }
+}
+
+/// The handler's position in `src/lib.rs`.
+fn position(dir: &Path) -> HandlerPosition {
+    position_in(&dir.join("src/lib.rs"), "handler")
 }
 
 fn messages<T>(errors: &[(T, String)]) -> Vec<String> {
@@ -113,16 +144,8 @@ fn a_handler_not_in_its_file_falls_back_to_the_compiler_tokens() {
 
 /// A crate whose handler calls through a module file, and a scratch cache folder.
 fn write_two_file_crate(name: &str, helper_call: &str) -> (PathBuf, PathBuf) {
-    let dir =
-        std::env::temp_dir().join(format!("leastpriv-disk-cache-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch_crate(name);
     std::fs::create_dir_all(dir.join("src/helper")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"kept\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-         [dependencies]\naws-sdk-s3 = \"1\"\n",
-    )
-    .unwrap();
     let lib = HANDLER.replace("CALL", "helper::run(s3, &bucket).await?;");
     std::fs::write(dir.join("src/lib.rs"), format!("mod helper;\n\n{lib}")).unwrap();
     write_helper(&dir, helper_call);
@@ -138,27 +161,6 @@ fn write_helper(dir: &Path, call: &str) {
     std::fs::write(dir.join("src/helper/mod.rs"), text).unwrap();
 }
 
-/// The handler's position in `src/lib.rs` (after the `mod` line).
-fn lib_position(dir: &Path) -> HandlerPosition {
-    let text = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
-    let file = syn::parse_file(&text).unwrap();
-    let func = file
-        .items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Fn(func) => Some(func),
-            _ => None,
-        })
-        .unwrap();
-    let name = func.sig.ident.span().start();
-    let end = func.block.brace_token.span.close().end();
-    HandlerPosition {
-        name: "handler".to_owned(),
-        name_at: (name.line, name.column),
-        end_at: (end.line, end.column),
-    }
-}
-
 /// One compiler process's expansion: a fresh thread starts with empty per-process caches.
 fn expand_in_new_process(dir: &Path, cache: &Path) -> leastpriv_core::expand::FileExpansion {
     let cx = MacroContext {
@@ -168,7 +170,7 @@ fn expand_in_new_process(dir: &Path, cache: &Path) -> leastpriv_core::expand::Fi
         disk_cache: Some(cache.to_path_buf()),
         attribute_at: None,
     };
-    let position = lib_position(dir);
+    let position = position(dir);
     std::thread::spawn(move || expand_from_file(&cx, || Some(position)).unwrap()).join().unwrap()
 }
 
@@ -245,16 +247,7 @@ fn a_damaged_cache_is_a_miss_never_an_error() {
 
 #[test]
 fn a_crate_with_handlers_in_many_files_is_served_whole_by_the_next_process() {
-    let dir =
-        std::env::temp_dir().join(format!("leastpriv-disk-cache-many-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"many\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-         [dependencies]\naws-sdk-s3 = \"1\"\n",
-    )
-    .unwrap();
+    let dir = scratch_crate("many");
     // More handler files than states kept per crate: each file's first expansion adds answers
     // (where the file leads), so one process writes a state per file.
     let files = 12;
@@ -270,16 +263,7 @@ fn a_crate_with_handlers_in_many_files_is_served_whole_by_the_next_process() {
             (0..files)
                 .map(|i| {
                     let file = dir.join(format!("src/h{i}.rs"));
-                    let text = std::fs::read_to_string(&file).unwrap();
-                    let ast = syn::parse_file(&text).unwrap();
-                    let syn::Item::Fn(func) = &ast.items[0] else { panic!("no fn") };
-                    let (name, end) =
-                        (func.sig.ident.span().start(), func.block.brace_token.span.close().end());
-                    let position = HandlerPosition {
-                        name: "handler".to_owned(),
-                        name_at: (name.line, name.column),
-                        end_at: (end.line, end.column),
-                    };
+                    let position = position_in(&file, "handler");
                     let cx = MacroContext {
                         manifest_dir: Some(dir.clone()),
                         handler_file: Some(file),
@@ -318,7 +302,7 @@ fn in_a_compiler_process_the_attribute_place_finds_the_saved_expansion_without_t
             };
             expand_from_file(&cx, || {
                 ASKED.fetch_add(1, Ordering::SeqCst);
-                Some(lib_position(&dir))
+                Some(position(&dir))
             })
             .unwrap()
         })
@@ -351,18 +335,7 @@ fn an_expansion_made_beside_another_handlers_extra_files_is_not_saved() {
     std::fs::create_dir_all(dir.join("examples")).unwrap();
     let example = HANDLER.replace("CALL", "").replace("pub async fn handler", "pub async fn tool");
     std::fs::write(dir.join("examples/tool.rs"), format!("{example}\nfn main() {{}}\n")).unwrap();
-    let example_position = {
-        let text = std::fs::read_to_string(dir.join("examples/tool.rs")).unwrap();
-        let ast = syn::parse_file(&text).unwrap();
-        let syn::Item::Fn(func) = &ast.items[0] else { panic!("no fn") };
-        let (name, end) =
-            (func.sig.ident.span().start(), func.block.brace_token.span.close().end());
-        HandlerPosition {
-            name: "tool".to_owned(),
-            name_at: (name.line, name.column),
-            end_at: (end.line, end.column),
-        }
-    };
+    let example_position = position_in(&dir.join("examples/tool.rs"), "tool");
     let context = |file: &str| MacroContext {
         manifest_dir: Some(dir.clone()),
         handler_file: Some(dir.join(file)),
@@ -371,7 +344,7 @@ fn an_expansion_made_beside_another_handlers_extra_files_is_not_saved() {
         attribute_at: None,
     };
     let (example_cx, lib_cx) = (context("examples/tool.rs"), context("src/lib.rs"));
-    let lib_position = lib_position(&dir);
+    let lib_position = position(&dir);
     // One process: the example's handler first, then the library's.
     let (tool, lib) = std::thread::spawn({
         let (example_cx, lib_cx, lib_position) =

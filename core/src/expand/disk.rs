@@ -389,8 +389,9 @@ pub(crate) fn save(
         let state = store.dir.join(digest(&deps));
         // Written when missing; a concurrent writer writes the same text. A damaged one is
         // removed with every expansion saved beside it.
-        let on_disk = std::fs::read_to_string(state.join("deps")).ok();
-        if on_disk.as_deref() != Some(deps.as_str()) {
+        let written = WRITTEN.with(|written| written.borrow().contains(&state));
+        let on_disk = if written { None } else { std::fs::read_to_string(state.join("deps")).ok() };
+        if !written && on_disk.as_deref() != Some(deps.as_str()) {
             if on_disk.is_some() {
                 std::fs::remove_dir_all(&state).ok()?;
             }
