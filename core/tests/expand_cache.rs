@@ -368,3 +368,43 @@ fn an_expansion_made_beside_another_handlers_extra_files_is_not_saved() {
     assert!(!again, "made beside another target's files: not saved");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_long_lived_host_keeps_a_bounded_number_of_states_on_disk() {
+    // rust-analyzer's proc-macro server: one process, a new state at every edit. The states it
+    // wrote itself are protected from removal only while they are recent.
+    let (dir, cache) = write_two_file_crate("long-lived", "get_object");
+    let cx = MacroContext {
+        manifest_dir: Some(dir.clone()),
+        handler_file: None,
+        guard_table: false,
+        disk_cache: Some(cache.clone()),
+        attribute_at: None,
+    };
+    let edits = 80;
+    let states = std::thread::spawn(move || {
+        for edit in 0..edits {
+            // A comment of a new length each time: new bytes, new stamp.
+            let helper = dir.join("src/helper/mod.rs");
+            let text = std::fs::read_to_string(&helper).unwrap();
+            std::fs::write(&helper, format!("{text}//{}\n", "x".repeat(edit))).unwrap();
+            let out = expand_from_file(&cx, || Some(position(&dir))).unwrap();
+            assert!(!out.from_disk, "edit {edit} is new");
+        }
+        let stores: Vec<PathBuf> = std::fs::read_dir(&cache)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        assert_eq!(stores.len(), 1, "one engine, one crate: {stores:?}");
+        let states =
+            std::fs::read_dir(&stores[0]).unwrap().flatten().filter(|e| e.path().is_dir()).count();
+        let _ = std::fs::remove_dir_all(&dir);
+        states
+    })
+    .join()
+    .unwrap();
+    // The newest 32 this process wrote, and the newest 32 of the others.
+    assert!(states <= 64, "{states} states kept after {edits} edits");
+}

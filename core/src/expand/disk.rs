@@ -20,8 +20,8 @@
 //!
 //! Layout, under the cache folder ([`default_dir`]): `seed`, then
 //! `<engine, crate folder, guard flag>/<state digest>/deps` (the answers) and one file per
-//! handler next to it. At most [`KEPT_STATES`] states are kept per crate besides those the
-//! current process wrote. Files are written to a temporary name and renamed, so a reader never
+//! handler next to it. At most [`KEPT_STATES`] states are kept per crate besides the newest
+//! [`KEPT_STATES`] the current process wrote. Files are written to a temporary name and renamed, so a reader never
 //! sees half of one; anything unreadable is a miss, never an error.
 
 use std::cell::RefCell;
@@ -38,6 +38,9 @@ use crate::observe::{self, Observation};
 /// the library, its tests and a few examples compiled side by side, each of which loads a
 /// slightly different set of files.
 const KEPT_STATES: usize = 32;
+
+/// How many checked states a process remembers (each with its paths' stamps).
+const REMEMBERED_CHECKS: usize = 4 * KEPT_STATES;
 
 /// The identity of this build of the engine (see `core/build.rs`).
 const ENGINE_BUILD: &str = env!("LEASTPRIV_ENGINE_BUILD");
@@ -145,8 +148,10 @@ thread_local! {
     static LISTED: RefCell<Vec<(PathBuf, Vec<PathBuf>)>> = const { RefCell::new(Vec::new()) };
     static DEFAULT_DIRS: RefCell<Vec<(DirKey, Option<PathBuf>)>> =
         const { RefCell::new(Vec::new()) };
-    /// The states this process wrote: never removed by it. One process can write several (the
-    /// answers grow as handlers of further files are expanded), and all are needed next time.
+    /// The newest [`KEPT_STATES`] states this process wrote: never removed by it. One
+    /// compilation can write several (the answers grow as handlers of further files are
+    /// expanded), and all are needed next time; a long-lived host writes one per edit, and only
+    /// its recent ones are worth protecting.
     static WRITTEN: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
     /// The answers about the Cargo.lock files above each crate folder, asked once.
     static LOCKS: RefCell<Vec<(PathBuf, Vec<Observation>)>> = const { RefCell::new(Vec::new()) };
@@ -349,6 +354,10 @@ fn state_holds(state: &Path) -> bool {
         // Stamps first: a change while replaying shows up at the next look-up.
         let stamps = paths.iter().map(|p| (p.to_path_buf(), stamp(p))).collect();
         let valid = !observations.is_empty() && observations.iter().all(Observation::holds);
+        // A long-lived host meets a new state at every edit: the oldest answers go first.
+        if checked.len() >= REMEMBERED_CHECKS {
+            checked.remove(0);
+        }
         checked.push((state.to_path_buf(), Checked { valid, stamps }));
         valid
     })
@@ -397,7 +406,12 @@ pub(crate) fn save(
             }
             std::fs::create_dir_all(&state).ok()?;
             write_atomically(&state.join("deps"), &deps)?;
-            WRITTEN.with(|written| written.borrow_mut().push(state.clone()));
+            WRITTEN.with(|written| {
+                let mut written = written.borrow_mut();
+                written.push(state.clone());
+                let over = written.len().saturating_sub(KEPT_STATES);
+                written.drain(..over);
+            });
             forget_old_states(&store.dir);
         }
         write_atomically(&state.join(entry), &write_entry(saved)?)
