@@ -35,7 +35,11 @@ const TAG: &str = "lp1;";
 /// guard does).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Role {
-    encoded: &'static str,
+    /// The encoded tables. Not a public API: the attribute writes the constant as a struct
+    /// literal (the compiler checks one for less than a call to a `const fn`), and the text's
+    /// format belongs to the attribute of the same version.
+    #[doc(hidden)]
+    pub __encoded: &'static str,
 }
 
 /// One declared entry.
@@ -122,7 +126,7 @@ impl Role {
     /// attribute of the same version.
     #[doc(hidden)]
     pub const fn __from_encoded(encoded: &'static str) -> Role {
-        Role { encoded }
+        Role { __encoded: encoded }
     }
 
     /// The role's logical id (`ResizeImage`).
@@ -176,12 +180,12 @@ impl Role {
     /// Whether the constant was written in the format this version reads. Always true for a
     /// constant the attribute of the same version emitted; a role that is not decodes as empty.
     pub fn is_readable(&self) -> bool {
-        decode(self.encoded).is_some()
+        decode(self.__encoded).is_some()
     }
 
     /// Every table, decoded (empty when the text is not in this version's format).
     pub(crate) fn decode(&self) -> Decoded {
-        decode(self.encoded).unwrap_or_default()
+        decode(self.__encoded).unwrap_or_default()
     }
 }
 
@@ -458,7 +462,7 @@ mod tests {
 
     #[test]
     fn anything_malformed_decodes_as_an_empty_role() {
-        let text = SAMPLE.encoded;
+        let text = SAMPLE.__encoded;
         let mut cases: Vec<String> = vec![
             String::new(),
             "lp2;6:Resize".to_owned(),

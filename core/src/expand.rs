@@ -328,9 +328,22 @@ fn canonical(path: &Path) -> PathBuf {
     crate::observe::canonicalize(path).unwrap_or_else(|| path.to_path_buf())
 }
 
-/// A Rust string literal for `value` (`Debug` escapes exactly what a literal must).
+/// A Rust string literal for `value`: raw (`r#"…"#`, with as many `#` as it needs), so the
+/// compiler neither validates nor undoes escapes, which it otherwise does twice per literal (a
+/// fifth of its work on a constant). `Debug`'s escaped form where a raw string cannot hold the
+/// text (a carriage return, or a `"` followed by more than 254 `#`).
 fn str_lit(value: &str) -> String {
-    format!("{value:?}")
+    let hashes = value
+        .split('"')
+        .skip(1)
+        .map(|after| after.bytes().take_while(|&b| b == b'#').count() + 1)
+        .max()
+        .unwrap_or(0);
+    if value.contains('\r') || hashes > 255 {
+        return format!("{value:?}");
+    }
+    let fence = "#".repeat(hashes);
+    format!("r{fence}\"{value}\"{fence}")
 }
 
 /// The letter of an access level in the constant's encoding.
@@ -422,10 +435,11 @@ fn role_const(
         }));
     }
     encode_operations(&mut out, allowed);
-    let doc = format!("The IAM role `#[leastpriv::role]` derived for `{handler}`.");
+    // No `[` in the doc: the compiler parses a doc that has one as Markdown, for links.
+    let doc = format!("The IAM role that `leastpriv::role` derived for `{handler}`.");
     format!(
         "#[doc = {}] #[allow(dead_code)] {vis} const {ident}: ::leastpriv::Role = \
-         ::leastpriv::Role::__from_encoded({});",
+         ::leastpriv::Role {{ __encoded: {} }};",
         str_lit(&doc),
         str_lit(&out.0),
     )
@@ -454,5 +468,35 @@ fn encode_operations(out: &mut Encoder, allowed: &allowed::AllowedOps) {
                 out.number(entry);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::str_lit;
+
+    #[test]
+    fn every_text_is_written_as_a_literal_that_reads_back_the_same() {
+        let hashes = format!("\"{}", "#".repeat(300));
+        let texts = [
+            "",
+            "plain",
+            "s3(bucket = \"${Uploads}\")",
+            "quote then hash: \"# and \"## here",
+            "ends with a quote\"",
+            "back\\slash",
+            "carriage\rreturn",
+            "line\nfeed, tab\t, unicode é ✓",
+            hashes.as_str(),
+        ];
+        for text in texts {
+            let literal = str_lit(text);
+            let parsed: syn::LitStr = syn::parse_str(&literal).unwrap();
+            assert_eq!(parsed.value(), text, "{literal}");
+        }
+        assert!(str_lit("s3(bucket = \"x\")").starts_with("r#\""), "raw where it can be");
+        assert!(str_lit("a\rb").starts_with('"'), "escaped where a raw string cannot hold it");
     }
 }

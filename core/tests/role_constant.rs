@@ -38,12 +38,12 @@ fn handlers(dir: &Path) -> Vec<(PathBuf, proc_macro2::TokenStream, syn::ItemFn)>
     out
 }
 
-/// The string the constant's `Role::__from_encoded(…)` call holds.
+/// The string the constant's `Role { __encoded: … }` literal holds.
 fn encoded(role: &str) -> String {
     let item: syn::ItemConst = syn::parse_str(role).unwrap();
-    let syn::Expr::Call(call) = *item.expr else { panic!("not a call: {role}") };
-    let Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. })) = call.args.first()
-    else {
+    let syn::Expr::Struct(literal) = *item.expr else { panic!("not a struct literal: {role}") };
+    let field = literal.fields.first().unwrap_or_else(|| panic!("no field: {role}"));
+    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &field.expr else {
         panic!("no string: {role}")
     };
     text.value()

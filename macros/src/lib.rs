@@ -74,13 +74,11 @@ pub fn role(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The unchanged handler, then the constant, the tracked files and the errors.
 fn finish(item: TokenStream, expansion: &Expansion, spans: &SpanMap) -> TokenStream {
-    let mut out = item;
-    push_role(&mut out, &expansion.role, &expansion.tracked);
-    for (span, message) in &expansion.errors {
-        let at = spans.get(*span).unwrap_or_else(Span::call_site);
-        out.extend(compile_error(at, message));
-    }
-    out
+    let errors = expansion.errors.iter().map(|(span, message)| {
+        compile_error(spans.get(*span).unwrap_or_else(Span::call_site), message)
+    });
+    let errors: Vec<TokenStream> = errors.collect();
+    joined(item, &expansion.role, &expansion.tracked, errors)
 }
 
 /// The unchanged handler, then the constant, the tracked files and the errors, placed at the
@@ -95,27 +93,32 @@ fn finish_from_file(
     } else {
         SpanMap::by_position(attr, &item)
     };
-    let mut out = item;
-    push_role(&mut out, &expansion.role, &expansion.tracked);
-    for (at, message) in &expansion.errors {
+    let errors = expansion.errors.iter().map(|(at, message)| {
         let span = at.and_then(|(line, column)| spans.at(line, column));
-        out.extend(compile_error(span.unwrap_or_else(Span::call_site), message));
-    }
-    out
+        compile_error(span.unwrap_or_else(Span::call_site), message)
+    });
+    let errors: Vec<TokenStream> = errors.collect();
+    joined(item, &expansion.role, &expansion.tracked, errors)
 }
 
-/// The constant (its tokens get the call site's span, as `quote!` inside the compiler gives)
-/// and one `include_bytes!` per tracked file.
-fn push_role(out: &mut TokenStream, role: &str, tracked: &[std::path::PathBuf]) {
-    if let Ok(role) = role.parse::<TokenStream>() {
-        out.extend(role);
-    }
-    for path in tracked.iter().filter_map(|p| p.to_str()) {
-        let text = format!("const _: &[u8] = include_bytes!({path:?});");
-        if let Ok(tracked) = text.parse::<TokenStream>() {
-            out.extend(tracked);
-        }
-    }
+/// The handler, the constant (its tokens get the call site's span, as `quote!` inside the
+/// compiler gives), one `include_bytes!` per tracked file and the errors, joined as whole
+/// streams in one call: extending a stream token by token makes the compiler split the constant
+/// into trees and rebuild it, which cost as much as parsing it.
+fn joined(
+    item: TokenStream,
+    role: &str,
+    tracked: &[std::path::PathBuf],
+    errors: Vec<TokenStream>,
+) -> TokenStream {
+    let tracked = tracked.iter().filter_map(|p| p.to_str()).filter_map(|path| {
+        format!("const _: &[u8] = include_bytes!({path:?});").parse::<TokenStream>().ok()
+    });
+    std::iter::once(item)
+        .chain(role.parse::<TokenStream>().ok())
+        .chain(tracked)
+        .chain(errors)
+        .collect()
 }
 
 /// The handler's name and where the compiler read it: its name's start and its body's end.
