@@ -408,3 +408,44 @@ fn a_long_lived_host_keeps_a_bounded_number_of_states_on_disk() {
     // The newest 32 this process wrote, and the newest 32 of the others.
     assert!(states <= 64, "{states} states kept after {edits} edits");
 }
+
+#[test]
+fn stores_unused_for_a_month_are_removed_when_a_new_one_starts() {
+    let (first, cache) = write_two_file_crate("sweep-first", "get_object");
+    let (second, _) = write_two_file_crate("sweep-second", "get_object");
+    expand_in_new_process(&first, &cache);
+    let stores = |cache: &Path| -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(cache)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let [used] = stores(&cache).try_into().unwrap();
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600);
+    let set_time = |dir: &Path| std::fs::File::open(dir).unwrap().set_modified(long_ago).unwrap();
+    // An old engine's store, a recent one, and a folder that is not a store: only the first goes.
+    let stale = cache.join("00112233aabbccdd");
+    let recent = cache.join("0011223344556677");
+    let other = cache.join("not-a-store");
+    for dir in [&stale, &recent, &other] {
+        std::fs::create_dir_all(dir.join("state")).unwrap();
+    }
+    set_time(&stale);
+    set_time(&other);
+    // The store in use is as old, but read from in the meantime: that marks it as used.
+    set_time(&used);
+    assert!(expand_in_new_process(&first, &cache).from_disk);
+    // A new crate starts a store: the sweep runs.
+    expand_in_new_process(&second, &cache);
+    let left = stores(&cache);
+    assert!(!left.contains(&stale), "{left:?}");
+    assert!(left.contains(&recent) && left.contains(&other) && left.contains(&used), "{left:?}");
+    assert_eq!(left.len(), 4, "{left:?}");
+    assert!(expand_in_new_process(&first, &cache).from_disk, "the store in use is kept");
+    let _ = std::fs::remove_dir_all(&first);
+    let _ = std::fs::remove_dir_all(&second);
+}

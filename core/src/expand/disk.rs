@@ -21,7 +21,8 @@
 //! Layout, under the cache folder ([`default_dir`]): `seed`, then
 //! `<engine, crate folder, guard flag>/<state digest>/deps` (the answers) and one file per
 //! handler next to it. At most [`KEPT_STATES`] states are kept per crate besides the newest
-//! [`KEPT_STATES`] the current process wrote. Files are written to a temporary name and renamed, so a reader never
+//! [`KEPT_STATES`] the current process wrote, and a store unused for [`STALE_STORE`] (an
+//! earlier engine's) is removed when a new store starts. Files are written to a temporary name and renamed, so a reader never
 //! sees half of one; anything unreadable is a miss, never an error.
 
 use std::cell::RefCell;
@@ -29,7 +30,7 @@ use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use super::{HandlerPosition, MacroContext};
 use crate::observe::{self, Observation};
@@ -41,6 +42,15 @@ const KEPT_STATES: usize = 32;
 
 /// How many checked states a process remembers (each with its paths' stamps).
 const REMEMBERED_CHECKS: usize = 4 * KEPT_STATES;
+
+/// A crate's store unused for this long is removed when another store is created: every new
+/// build of the engine (an upgrade, a dependency or feature change) starts new stores, and the
+/// old ones would otherwise stay forever.
+const STALE_STORE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// A store in use has its time set to now when it is older than this (once per process), so
+/// that a store only ever read from is not taken for a stale one.
+const REFRESH_STORE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The identity of this build of the engine (see `core/build.rs`).
 const ENGINE_BUILD: &str = env!("LEASTPRIV_ENGINE_BUILD");
@@ -255,12 +265,39 @@ fn with_store<R>(cx: &MacroContext, f: impl FnOnce(&Store) -> Option<R>) -> Opti
         Some(store) => store,
         None => {
             let dir = root.join(digest((engine_identity()?, manifest_dir, cx.guard_table)));
+            refresh_or_sweep(root, &dir);
             let store = Store { dir, seed: seed_of(root)? };
             STORES.with(|stores| stores.borrow_mut().push((key, store.clone())));
             store
         }
     };
     f(&store)
+}
+
+/// Marks the store at `dir` as in use when it exists (its time set to now once a day); when it
+/// does not (a new engine or crate), removes the stores of `root` unused for [`STALE_STORE`].
+/// Only folders named as stores are (digests: 16 hexadecimal digits). Failures are ignored.
+fn refresh_or_sweep(root: &Path, dir: &Path) {
+    let now = SystemTime::now();
+    let age = |meta: &std::fs::Metadata| {
+        meta.modified().ok().and_then(|t| now.duration_since(t).ok()).unwrap_or_default()
+    };
+    if let Ok(meta) = std::fs::metadata(dir) {
+        if age(&meta) > REFRESH_STORE {
+            let _ = std::fs::File::open(dir).and_then(|d| d.set_modified(now));
+        }
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_store = name.len() == 16
+            && name.to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()));
+        let stale = entry.metadata().is_ok_and(|m| m.is_dir() && age(&m) > STALE_STORE);
+        if is_store && stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// What names a handler among a state's saved expansions, with the file the compiler names.
