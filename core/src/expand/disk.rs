@@ -22,8 +22,9 @@
 //! `<engine, crate folder, guard flag>/<state digest>/deps` (the answers) and one file per
 //! handler next to it. At most [`KEPT_STATES`] states are kept per crate besides the newest
 //! [`KEPT_STATES`] the current process wrote, and a store unused for [`STALE_STORE`] (an
-//! earlier engine's) is removed when a new store starts. Files are written to a temporary name and renamed, so a reader never
-//! sees half of one; anything unreadable is a miss, never an error.
+//! earlier engine's) is removed when a new store starts. Files are written to a temporary name
+//! and renamed, so a reader never sees half of one; anything unreadable is a miss, never an
+//! error.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
