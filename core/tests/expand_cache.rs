@@ -427,15 +427,19 @@ fn stores_unused_for_a_month_are_removed_when_a_new_one_starts() {
     let [used] = stores(&cache).try_into().unwrap();
     let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600);
     let set_time = |dir: &Path| std::fs::File::open(dir).unwrap().set_modified(long_ago).unwrap();
-    // An old engine's store, a recent one, and a folder that is not a store: only the first goes.
+    // An old engine's store, a recent one, and two folders that are not stores (one named like
+    // a store, with something else in it): only the first goes.
     let stale = cache.join("00112233aabbccdd");
     let recent = cache.join("0011223344556677");
     let other = cache.join("not-a-store");
-    for dir in [&stale, &recent, &other] {
-        std::fs::create_dir_all(dir.join("state")).unwrap();
+    let lookalike = cache.join("ffeeddccbbaa9988");
+    for dir in [&stale, &recent, &other, &lookalike] {
+        std::fs::create_dir_all(dir.join("8899aabbccddeeff")).unwrap();
     }
-    set_time(&stale);
-    set_time(&other);
+    std::fs::write(lookalike.join("notes.txt"), "not ours").unwrap();
+    for dir in [&stale, &other, &lookalike] {
+        set_time(dir);
+    }
     // The store in use is as old, but read from in the meantime: that marks it as used.
     set_time(&used);
     assert!(expand_in_new_process(&first, &cache).from_disk);
@@ -443,8 +447,10 @@ fn stores_unused_for_a_month_are_removed_when_a_new_one_starts() {
     expand_in_new_process(&second, &cache);
     let left = stores(&cache);
     assert!(!left.contains(&stale), "{left:?}");
-    assert!(left.contains(&recent) && left.contains(&other) && left.contains(&used), "{left:?}");
-    assert_eq!(left.len(), 4, "{left:?}");
+    for kept in [&recent, &other, &lookalike, &used] {
+        assert!(left.contains(kept), "{kept:?} kept: {left:?}");
+    }
+    assert_eq!(left.len(), 5, "{left:?}");
     assert!(expand_in_new_process(&first, &cache).from_disk, "the store in use is kept");
     let _ = std::fs::remove_dir_all(&first);
     let _ = std::fs::remove_dir_all(&second);

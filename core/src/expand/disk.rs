@@ -277,7 +277,8 @@ fn with_store<R>(cx: &MacroContext, f: impl FnOnce(&Store) -> Option<R>) -> Opti
 
 /// Marks the store at `dir` as in use when it exists (its time set to now once a day); when it
 /// does not (a new engine or crate), removes the stores of `root` unused for [`STALE_STORE`].
-/// Only folders named as stores are (digests: 16 hexadecimal digits). Failures are ignored.
+/// Only folders shaped as stores are (see [`is_digest_name`]): the cache folder may be one the
+/// user named. Failures are ignored.
 fn refresh_or_sweep(root: &Path, dir: &Path) {
     let now = SystemTime::now();
     let age = |meta: &std::fs::Metadata| {
@@ -291,14 +292,23 @@ fn refresh_or_sweep(root: &Path, dir: &Path) {
     }
     let Ok(entries) = std::fs::read_dir(root) else { return };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let is_store = name.len() == 16
-            && name.to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()));
         let stale = entry.metadata().is_ok_and(|m| m.is_dir() && age(&m) > STALE_STORE);
-        if is_store && stale {
+        if stale && is_digest_name(&entry.file_name()) && holds_only_states(&entry.path()) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// Whether `name` is one this module gives stores and states: 16 hexadecimal digits.
+fn is_digest_name(name: &std::ffi::OsStr) -> bool {
+    name.len() == 16 && name.to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Whether every entry of `dir` is a state folder (a digest name).
+fn holds_only_states(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().all(|e| is_digest_name(&e.file_name()) && e.path().is_dir())
+    })
 }
 
 /// What names a handler among a state's saved expansions, with the file the compiler names.
