@@ -72,9 +72,11 @@ pub(crate) struct Saved {
 }
 
 /// The cache folder the attribute uses when nothing says otherwise: `LEASTPRIV_CACHE_DIR` when
-/// set (`off` or empty: no cache), else `leastpriv-cache` in `CARGO_TARGET_DIR` when that is an
-/// absolute path, else in the `target` folder next to the nearest `Cargo.lock` above the crate,
-/// when that folder exists. `None`: expansions are not kept.
+/// set (`off` or empty: no cache), else `leastpriv-cache` in `CARGO_TARGET_DIR` (a relative one
+/// only when the process's working folder shows it is cargo's: cargo runs the compiler in the
+/// workspace's folder, and the user may have named it from another), else in the `target`
+/// folder next to the nearest `Cargo.lock` above the crate, when that folder exists. `None`:
+/// expansions are not kept.
 pub fn default_dir(manifest_dir: &Path) -> Option<PathBuf> {
     let key: DirKey = (
         manifest_dir.to_path_buf(),
@@ -85,23 +87,40 @@ pub fn default_dir(manifest_dir: &Path) -> Option<PathBuf> {
         if let Some((_, known)) = dirs.borrow().iter().find(|(k, _)| *k == key) {
             return known.clone();
         }
-        let dir = find_default_dir(manifest_dir);
+        let dir = find_default_dir(
+            manifest_dir,
+            key.1.as_deref(),
+            key.2.as_deref().map(Path::new),
+            std::env::current_dir().ok().as_deref(),
+        );
         dirs.borrow_mut().push((key, dir.clone()));
         dir
     })
 }
 
-fn find_default_dir(manifest_dir: &Path) -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("LEASTPRIV_CACHE_DIR") {
+/// [`default_dir`] from the two variables' values and the working folder.
+fn find_default_dir(
+    manifest_dir: &Path,
+    cache_var: Option<&std::ffi::OsStr>,
+    target_var: Option<&Path>,
+    working_dir: Option<&Path>,
+) -> Option<PathBuf> {
+    if let Some(dir) = cache_var {
         if dir.is_empty() || dir == "off" {
             return None;
         }
         return Some(manifest_dir.join(dir));
     }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from)
-        && target.is_absolute()
-    {
-        return Some(target.join("leastpriv-cache"));
+    if let Some(target) = target_var.filter(|t| !t.as_os_str().is_empty()) {
+        if target.is_absolute() {
+            return Some(target.join("leastpriv-cache"));
+        }
+        // Cargo marks every target folder it creates with this file.
+        if let Some(target) = working_dir.map(|w| w.join(target))
+            && target.join("CACHEDIR.TAG").is_file()
+        {
+            return Some(target.join("leastpriv-cache"));
+        }
     }
     let root = manifest_dir.ancestors().find(|dir| dir.join("Cargo.lock").is_file())?;
     let target = root.join("target");
@@ -703,6 +722,46 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn the_cache_folder_follows_the_variables_and_a_relative_target_only_where_cargo_made_it() {
+        let root = std::env::temp_dir().join(format!("leastpriv-cache-dir-{}", std::process::id()));
+        let member = root.join("crates/member");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(root.join("Cargo.lock"), "").unwrap();
+        let find = |cache: Option<&str>, target: Option<&str>, working: &Path| {
+            find_default_dir(
+                &member,
+                cache.map(std::ffi::OsStr::new),
+                target.map(Path::new),
+                Some(working),
+            )
+        };
+        // Nothing set, no target folder yet: no cache; then the workspace's target.
+        assert_eq!(find(None, None, &root), None);
+        std::fs::create_dir_all(root.join("target")).unwrap();
+        assert_eq!(find(None, None, &root), Some(root.join("target/leastpriv-cache")));
+        // LEASTPRIV_CACHE_DIR wins; `off` and empty turn the cache off.
+        assert_eq!(find(Some("c"), Some("/abs"), &root), Some(member.join("c")));
+        assert_eq!(find(Some("off"), None, &root), None);
+        assert_eq!(find(Some(""), None, &root), None);
+        // An absolute CARGO_TARGET_DIR is used as it is.
+        assert_eq!(
+            find(None, Some("/abs/t"), &root),
+            Some(PathBuf::from("/abs/t/leastpriv-cache"))
+        );
+        // A relative one only where the working folder holds cargo's target folder of that name.
+        assert_eq!(find(None, Some("tgt"), &root), Some(root.join("target/leastpriv-cache")));
+        std::fs::create_dir_all(root.join("tgt")).unwrap();
+        std::fs::write(
+            root.join("tgt/CACHEDIR.TAG"),
+            "Signature: 8a477f597d28d172789f06886806bc55",
+        )
+        .unwrap();
+        assert_eq!(find(None, Some("tgt"), &root), Some(root.join("tgt/leastpriv-cache")));
+        assert_eq!(find(None, Some("tgt"), &member), Some(root.join("target/leastpriv-cache")));
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn entries_and_answers_read_back_as_written_and_nothing_else_reads() {
