@@ -10,11 +10,11 @@
 mod allowed;
 mod cache;
 mod disk;
+mod encoding;
 
 pub use disk::default_dir as default_cache_dir;
 pub use disk::one_compilation as is_compiler_process;
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
@@ -357,39 +357,10 @@ fn level_letter(level: AccessLevel) -> char {
     }
 }
 
-/// The role's tables in the one-string encoding the facade's `Role` decodes (its module
-/// documentation, `src/constant.rs`, gives the grammar): texts as `LEN:BYTES`, absent texts as
-/// `~`, counts and indexes as `DIGITS;`.
-#[derive(Default)]
-struct Encoder(String);
-
-impl Encoder {
-    fn text(&mut self, text: &str) {
-        let _ = write!(self.0, "{}:{text}", text.len());
-    }
-
-    fn optional(&mut self, text: Option<&str>) {
-        match text {
-            Some(text) => self.text(text),
-            None => self.0.push('~'),
-        }
-    }
-
-    fn number(&mut self, n: usize) {
-        let _ = write!(self.0, "{n};");
-    }
-
-    fn texts<'a>(&mut self, texts: impl ExactSizeIterator<Item = &'a str>) {
-        self.number(texts.len());
-        for text in texts {
-            self.text(text);
-        }
-    }
-}
-
 /// The `<HANDLER>_ROLE` constant, written as Rust source text: the macro hands it to the compiler
 /// as text, so building a token tree first (and printing it) would be wasted work in an
-/// unoptimised proc macro. The tables are one encoded string (see [`Encoder`]): the compiler
+/// unoptimised proc macro. The tables are one encoded string (the grammar is in the facade's
+/// `src/constant.rs`, written with [`encoding::Writer`]): the compiler
 /// checks a string literal far faster than nested slices of structs.
 fn role_const(
     func: &syn::ItemFn,
@@ -404,10 +375,10 @@ fn role_const(
     // `r#type` names the function `type`: the constant is `TYPE_ROLE`.
     let ident = format!("{}_ROLE", handler.trim_start_matches("r#").to_ascii_uppercase());
     let vis = func.vis.to_token_stream().to_string();
-    let mut out = Encoder(String::from("lp1;"));
+    let mut out = encoding::Writer::starting("lp1;");
     out.text(&name);
     out.text(&handler);
-    out.number(decl.entries.len());
+    out.count(decl.entries.len());
     for e in &decl.entries {
         out.text(&e.prefix);
         out.text(&e.label());
@@ -423,11 +394,11 @@ fn role_const(
         out.optional(key);
         out.texts(fields.iter().copied());
     }
-    out.number(result.requirements.len());
+    out.count(result.requirements.len());
     for r in &result.requirements {
         let call = calls.get(r.call);
         out.text(&r.action);
-        out.number(r.entry);
+        out.count(r.entry);
         out.text(&call.map(|c| format!("{} {}", c.crate_name, c.method)).unwrap_or_default());
         out.text(&call.map_or_else(String::new, |c| match c.location.line {
             Some(line) => format!("{}:{line}", c.location.file.display()),
@@ -447,7 +418,7 @@ fn role_const(
 
 /// The allowed operations, grouped by SDK service id (each written once), sorted as the
 /// facade's binary search expects (the map's order: by service id, then operation name).
-fn encode_operations(out: &mut Encoder, allowed: &allowed::AllowedOps) {
+fn encode_operations(out: &mut encoding::Writer, allowed: &allowed::AllowedOps) {
     // How many operations each service has, in the map's order.
     let mut services: Vec<(&str, usize)> = Vec::new();
     for (service, _) in allowed.keys() {
@@ -456,16 +427,16 @@ fn encode_operations(out: &mut Encoder, allowed: &allowed::AllowedOps) {
             _ => services.push((service, 1)),
         }
     }
-    out.number(services.len());
+    out.count(services.len());
     let mut rows = allowed.iter();
     for (service, n) in services {
         out.text(service);
-        out.number(n);
+        out.count(n);
         for ((_, operation), entries) in rows.by_ref().take(n) {
             out.text(operation);
-            out.number(entries.len());
+            out.count(entries.len());
             for &entry in entries {
-                out.number(entry);
+                out.count(entry);
             }
         }
     }

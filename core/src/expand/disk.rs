@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use super::encoding::{Reader, Writer};
 use super::{HandlerPosition, MacroContext};
 use crate::observe::{self, Observation};
 
@@ -509,65 +510,10 @@ fn write_atomically(path: &Path, text: &str) -> Option<()> {
     Some(())
 }
 
-/// Texts as `LEN:BYTES`, numbers as `DIGITS;`, absent values as `~`.
-#[derive(Default)]
-struct Writer(String);
-
-impl Writer {
-    fn text(&mut self, text: &str) {
-        self.0.push_str(&text.len().to_string());
-        self.0.push(':');
-        self.0.push_str(text);
-    }
-
-    fn path(&mut self, path: &Path) -> Option<()> {
-        self.text(path.to_str()?);
-        Some(())
-    }
-
-    fn number(&mut self, n: u64) {
-        self.0.push_str(&n.to_string());
-        self.0.push(';');
-    }
-
-    fn tag(&mut self, tag: char) {
-        self.0.push(tag);
-    }
-}
-
-/// Reads what [`Writer`] wrote; every method is `None` on anything else.
-struct Reader<'a>(&'a str);
-
-impl<'a> Reader<'a> {
-    fn number(&mut self) -> Option<u64> {
-        let (digits, rest) = self.0.split_once(';')?;
-        self.0 = rest;
-        digits.parse().ok()
-    }
-
-    fn text(&mut self) -> Option<&'a str> {
-        let (len, rest) = self.0.split_once(':')?;
-        let len: usize = len.parse().ok()?;
-        let text = rest.get(..len)?;
-        self.0 = rest.get(len..)?;
-        Some(text)
-    }
-
-    fn tag(&mut self) -> Option<char> {
-        let tag = self.0.chars().next()?;
-        self.0 = self.0.get(tag.len_utf8()..)?;
-        Some(tag)
-    }
-
-    fn count(&mut self) -> Option<usize> {
-        usize::try_from(self.number()?).ok()
-    }
-}
-
 fn write_deps<'a>(observations: impl Iterator<Item = &'a Observation>) -> Option<String> {
     let observations: Vec<&Observation> = observations.collect();
-    let mut out = Writer(DEPS_HEADER.to_owned());
-    out.number(observations.len() as u64);
+    let mut out = Writer::starting(DEPS_HEADER);
+    out.count(observations.len());
     for observation in observations {
         match observation {
             Observation::Kind(path, kind) => {
@@ -643,15 +589,7 @@ fn parse_deps(text: &str) -> Option<Vec<Observation>> {
                 Observation::Kind(path, kind)
             }
             'L' => Observation::Link(path, r.tag()? == 'y'),
-            'C' => {
-                let to = if r.0.starts_with('~') {
-                    r.tag()?;
-                    None
-                } else {
-                    Some(PathBuf::from(r.text()?))
-                };
-                Observation::Canonical(path, to)
-            }
+            'C' => Observation::Canonical(path, r.optional()?.map(PathBuf::from)),
             'D' => {
                 let names = if r.0.starts_with('~') {
                     r.tag()?;
@@ -673,25 +611,25 @@ fn parse_deps(text: &str) -> Option<Vec<Observation>> {
             _ => return None,
         });
     }
-    r.0.is_empty().then_some(out)
+    r.is_done().then_some(out)
 }
 
 fn write_entry(saved: &Saved) -> Option<String> {
-    let mut out = Writer(ENTRY_HEADER.to_owned());
+    let mut out = Writer::starting(ENTRY_HEADER);
     out.text(&saved.role);
-    out.number(saved.errors.len() as u64);
+    out.count(saved.errors.len());
     for (at, message) in &saved.errors {
         match at {
             Some((line, column)) => {
                 out.tag('@');
-                out.number(*line as u64);
-                out.number(*column as u64);
+                out.count(*line);
+                out.count(*column);
             }
             None => out.tag('~'),
         }
         out.text(message);
     }
-    out.number(saved.sources.len() as u64);
+    out.count(saved.sources.len());
     for path in &saved.sources {
         out.path(path)?;
     }
@@ -714,7 +652,7 @@ fn parse_entry(text: &str) -> Option<Saved> {
     for _ in 0..r.count()? {
         sources.push(PathBuf::from(r.text()?));
     }
-    r.0.is_empty().then_some(Saved { role, errors, sources })
+    r.is_done().then_some(Saved { role, errors, sources })
 }
 
 #[cfg(test)]
