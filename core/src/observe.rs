@@ -175,12 +175,28 @@ fn contents_digest(read: &std::io::Result<Vec<u8>>) -> Result<u64, String> {
     }
 }
 
-/// A file's modification time and length: while both stay, this process takes its contents as
-/// unchanged.
-type FileStamp = Option<(std::time::SystemTime, u64)>;
+/// What `metadata` says of a path (modification time, length, whether a directory), `None`
+/// when it says nothing: while it stays the same, a long-lived process takes the path's contents
+/// as unchanged (the in-process cache of sources, the disk cache's re-checks, the digests below).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stamp(Option<(std::time::SystemTime, u64, bool)>);
+
+impl Stamp {
+    /// Whether the system gave a time and a length to compare.
+    fn is_known(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+/// The path's [`Stamp`] now (not recorded: a stamp only decides whether to ask again).
+pub(crate) fn stamp(path: &Path) -> Stamp {
+    Stamp(
+        std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len(), m.is_dir()))),
+    )
+}
 
 /// A file's path, the read limit, its stamp, the seed and the digest of what was read.
-type RememberedDigest = (PathBuf, u64, FileStamp, u64, Result<u64, String>);
+type RememberedDigest = (PathBuf, u64, Stamp, u64, Result<u64, String>);
 
 thread_local! {
     /// Digests of files read to check observations, by path, limit and stamp: several saved
@@ -189,8 +205,7 @@ thread_local! {
 }
 
 fn remembered_digest(path: &Path, limit: u64) -> Result<u64, String> {
-    let stamp: FileStamp =
-        std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+    let stamp = stamp(path);
     let seed = seed();
     let known = DIGESTS.with(|digests| {
         let digests = digests.borrow();
@@ -199,7 +214,7 @@ fn remembered_digest(path: &Path, limit: u64) -> Result<u64, String> {
             .find(|(p, l, s, k, _)| *l == limit && *s == stamp && *k == seed && p == path);
         found.map(|(.., digest)| digest.clone())
     });
-    if let Some(digest) = known.filter(|_| stamp.is_some()) {
+    if let Some(digest) = known.filter(|_| stamp.is_known()) {
         return digest;
     }
     let digest = contents_digest(&read_limited(path, limit));

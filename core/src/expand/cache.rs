@@ -9,24 +9,9 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use crate::analyse::CrateSources;
-use crate::observe::{self, Observation};
-
-/// A file's identity at load time: a later load with the same stamps reads the same text.
-#[derive(Debug, PartialEq, Eq)]
-struct Stamp {
-    modified: Option<SystemTime>,
-    len: Option<u64>,
-}
-
-fn stamp(path: &Path) -> Stamp {
-    match std::fs::metadata(path) {
-        Ok(meta) => Stamp { modified: meta.modified().ok(), len: Some(meta.len()) },
-        Err(_) => Stamp { modified: None, len: None },
-    }
-}
+use crate::observe::{self, Observation, Stamp, stamp};
 
 struct Loaded {
     sources: CrateSources,

@@ -35,7 +35,7 @@ use std::time::{Duration, SystemTime};
 
 use super::encoding::{Reader, Writer};
 use super::{HandlerPosition, MacroContext};
-use crate::observe::{self, Observation};
+use crate::observe::{self, Observation, Stamp, stamp};
 
 /// How many states of one crate are kept besides those the current process wrote: enough for
 /// the library, its tests and a few examples compiled side by side, each of which loads a
@@ -159,15 +159,6 @@ pub fn one_compilation() -> bool {
             matches!(stem, Some("rustc" | "clippy-driver" | "rustdoc"))
         })
     })
-}
-
-#[derive(Debug, PartialEq, Eq)]
-struct Stamp(Option<(SystemTime, u64, bool)>);
-
-fn stamp(path: &Path) -> Stamp {
-    Stamp(
-        std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len(), m.is_dir()))),
-    )
 }
 
 // Per-process memories, searched by equality: a compiler process sees one crate, and hashing
