@@ -165,15 +165,12 @@ pub fn expand_from_file(
     position: impl FnOnce() -> Option<HandlerPosition>,
 ) -> Option<FileExpansion> {
     disk::prepare(cx);
-    let mut later = Some(position);
+    let position = std::cell::LazyCell::new(position);
     // The attribute's place names a handler only within a named file; otherwise the handler's
     // position is the key, and is asked for now.
-    let (key, known) = match cx.attribute_at.filter(|_| cx.handler_file.is_some()) {
-        Some(at) => (disk::EntryKey::Attribute(at), None),
-        None => {
-            let found = later.take().and_then(|f| f())?;
-            (disk::EntryKey::Handler(found.clone()), Some(found))
-        }
+    let key = match cx.attribute_at.filter(|_| cx.handler_file.is_some()) {
+        Some(at) => disk::EntryKey::Attribute(at),
+        None => disk::EntryKey::Handler(std::cell::LazyCell::force(&position).clone()?),
     };
     if let Some(saved) = disk::lookup(cx, &key) {
         let tracked = cache::not_yet_reported(saved.sources.into_iter());
@@ -184,11 +181,7 @@ pub fn expand_from_file(
             from_disk: true,
         });
     }
-    let position = match known {
-        Some(found) => found,
-        None => later.take().and_then(|f| f())?,
-    };
-    let position = &position;
+    let position = std::cell::LazyCell::force(&position).as_ref()?;
     let dir = cx.manifest_dir.as_ref()?;
     let catalog = Catalog::embedded().ok()?;
     let (found, observations) = cache::with_sources_observed(dir, |sources, base| {
