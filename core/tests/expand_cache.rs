@@ -455,3 +455,77 @@ fn stores_unused_for_a_month_are_removed_when_a_new_one_starts() {
     let _ = std::fs::remove_dir_all(&first);
     let _ = std::fs::remove_dir_all(&second);
 }
+
+/// Copies the folder `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn on_a_public_workspace_shape_an_edit_to_the_shared_path_dependency_is_seen() {
+    // The shape of a public blog workspace (the soundness fixture modelled on it): members under
+    // rust/lambdas/, a shared library crate whose package name differs from its folder, reached
+    // by a relative path dependency; the handler's calls are in that library.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../cli/tests/fixtures/soundness/layout-workspace-shared-path-dep");
+    let root = crate_dir("public-shape");
+    let _ = std::fs::remove_dir_all(&root);
+    copy_dir(&fixture, &root);
+    let member = root.join("rust/lambdas/create-post");
+    let main = member.join("src/main.rs");
+    let text = std::fs::read_to_string(&main).unwrap().replace(
+        "async fn create_post(",
+        "#[leastpriv::role(dynamodb(write, table = \"${Posts}\", env = \"POSTS_TABLE\"))]\n\
+         async fn create_post(",
+    );
+    std::fs::write(&main, text).unwrap();
+    let cache = root.join("target/leastpriv-cache");
+    let expand = |cache: Option<PathBuf>| {
+        let cx = MacroContext {
+            manifest_dir: Some(member.clone()),
+            handler_file: Some(main.clone()),
+            guard_table: true,
+            disk_cache: cache,
+            attribute_at: None,
+        };
+        let position = position_in(&main, "create_post");
+        std::thread::spawn(move || expand_from_file(&cx, || Some(position)).unwrap())
+            .join()
+            .unwrap()
+    };
+    let first = expand(Some(cache.clone()));
+    assert!(!first.from_disk);
+    assert!(first.role.contains("dynamodb:PutItem"), "{}", first.role);
+    // The Cognito client the shared crate calls is not declared: an error, kept with the
+    // expansion.
+    let errors = messages(&first.errors);
+    assert!(errors.iter().any(|m| m.contains("`cognito_idp`")), "{errors:?}");
+    let served = expand(Some(cache.clone()));
+    assert!(served.from_disk);
+    let fresh = expand(None);
+    assert_eq!((&served.role, &served.errors), (&fresh.role, &fresh.errors), "as if expanded now");
+
+    // The shared crate's repository makes another call, the file keeping its length (so only
+    // its contents tell): the saved expansion no longer holds.
+    let shared = root.join("rust/shared/src/lib.rs");
+    let before = std::fs::read_to_string(&shared).unwrap();
+    let after = before.replace(".put_item()", ".get_item()");
+    assert_eq!(after.len(), before.len());
+    std::fs::write(&shared, after).unwrap();
+    let changed = expand(Some(cache.clone()));
+    assert!(!changed.from_disk, "a file of a path dependency changed");
+    // A read the declaration (write) does not cover.
+    let errors = messages(&changed.errors);
+    assert!(errors.iter().any(|m| m.contains("dynamodb:GetItem")), "{errors:?}");
+    let fresh = expand(None);
+    assert_eq!((&changed.role, &changed.errors), (&fresh.role, &fresh.errors));
+    let _ = std::fs::remove_dir_all(&root);
+}
